@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * DOC: daemon state and reload
+ *
+ * A reload (SIGHUP) is atomic: the new configuration is read, parsed,
+ * checked and its secret files read completely into a separate struct
+ * conf.  Only when that has no error is the difference computed
+ * (conf_diff) and applied stanza by stanza; otherwise every diagnostic is
+ * logged and the running configuration stays exactly as it was.  Applying
+ * touches only what changed: an unchanged hub or spoke keeps its peer
+ * object, its tunnel and its timers.
+ *
+ * Settings that need the privileges gripd dropped at start (user, group,
+ * control-socket path) cannot change on reload; a change there is logged
+ * as a warning and takes effect at the next restart.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <gripd/log.h>
+
+#include "daemon.h"
+
+static struct peer *
+peer_new(enum peer_kind kind, const char *name, const void *obj, uint64_t now)
+{
+	struct peer *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	p->kind = kind;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	if (kind == PEER_HUB)
+		p->hub = obj;
+	else
+		p->spoke = obj;
+	p->created_ms = now;
+	return p;
+}
+
+struct peer *
+gripd_peer_find(struct gripd *d, const char *name)
+{
+	for (struct peer *p = d->peers; p; p = p->next)
+		if (strcmp(p->name, name) == 0)
+			return p;
+	return NULL;
+}
+
+static const char *
+peer_kind_name(enum peer_kind k)
+{
+	return k == PEER_HUB ? "hub" : "spoke";
+}
+
+/* Keeps the list sorted by name, as `show` prints it. */
+static void
+peer_insert(struct gripd *d, struct peer *p)
+{
+	struct peer **pp = &d->peers;
+
+	while (*pp && strcmp((*pp)->name, p->name) < 0)
+		pp = &(*pp)->next;
+	p->next = *pp;
+	*pp = p;
+}
+
+static void
+peer_remove(struct gripd *d, struct peer *p)
+{
+	for (struct peer **pp = &d->peers; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	free(p);
+}
+
+void
+gripd_free_peers(struct gripd *d)
+{
+	while (d->peers) {
+		struct peer *p = d->peers;
+		d->peers = p->next;
+		free(p);
+	}
+}
+
+int
+gripd_apply_initial(struct gripd *d, uint64_t now)
+{
+	for (size_t i = 0; i < d->conf->nhubs; i++) {
+		struct peer *p = peer_new(PEER_HUB, d->conf->hubs[i]->name,
+		    d->conf->hubs[i], now);
+		if (p == NULL)
+			return -ENOMEM;
+		peer_insert(d, p);
+		log_info("hub %s: configured (interface %s)", p->name,
+		    p->hub->ifname);
+	}
+	for (size_t i = 0; i < d->conf->nspokes; i++) {
+		struct peer *p = peer_new(PEER_SPOKE, d->conf->spokes[i]->name,
+		    d->conf->spokes[i], now);
+		if (p == NULL)
+			return -ENOMEM;
+		peer_insert(d, p);
+		log_info("spoke %s: configured", p->name);
+	}
+	return 0;
+}
+
+static const int syslog_facilities[][2] = {
+	{ LOG_DAEMON, 0 }, { LOG_LOCAL0, 0 }, { LOG_LOCAL1, 0 },
+	{ LOG_LOCAL2, 0 }, { LOG_LOCAL3, 0 }, { LOG_LOCAL4, 0 },
+	{ LOG_LOCAL5, 0 }, { LOG_LOCAL6, 0 }, { LOG_LOCAL7, 0 },
+	{ LOG_USER, 0 },
+};
+static const char *const facility_names[] = { "daemon", "local0", "local1",
+	"local2", "local3", "local4", "local5", "local6", "local7", "user" };
+
+static int
+facility_by_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(facility_names) / sizeof(*facility_names); i++)
+		if (strcmp(name, facility_names[i]) == 0)
+			return syslog_facilities[i][0];
+	return LOG_DAEMON;
+}
+
+void
+gripd_apply_logging(struct gripd *d)
+{
+	const struct conf_global *g = &d->conf->global;
+
+	/* Foreground means stderr unless the file asks for syslog; a
+	 * daemon has no stderr, so it always logs to syslog. */
+	if (!d->foreground || g->log_dest == CONF_LOG_SYSLOG)
+		log_open_syslog("gripd", facility_by_name(g->log_facility[0] ?
+		    g->log_facility : "daemon"));
+	else
+		log_open_stderr();
+	log_set_level(d->debug ? LOG_LVL_DEBUG : (enum log_level)g->log_level);
+	/* conf_debug bits are defined to match log_module bits. */
+	log_set_debug(LOGM_ALL, false);
+	log_set_debug(d->debug ? LOGM_ALL : (g->debug & LOGM_ALL), true);
+}
+
+struct reload_ctx {
+	struct gripd *d;
+	struct conf *newconf;
+	uint64_t now;
+	int changes;
+	int err;
+};
+
+static void
+reload_cb(void *arg, enum conf_obj obj, enum conf_change ch, const char *name,
+    const void *oldobj, const void *newobj)
+{
+	struct reload_ctx *rc = arg;
+	struct gripd *d = rc->d;
+	struct peer *p;
+
+	rc->changes++;
+	switch (obj) {
+	case CONF_OBJ_GLOBAL: {
+		const struct conf_global *o = oldobj, *n = newobj;
+		if (strcmp(o->user, n->user) != 0 ||
+		    strcmp(o->group, n->group) != 0 ||
+		    strcmp(o->control_socket, n->control_socket) != 0 ||
+		    strcmp(o->control_group, n->control_group) != 0)
+			log_warn("config: user, group and control-socket changes "
+				 "take effect at the next restart");
+		log_info("config: global settings changed");
+		break;
+	}
+	case CONF_OBJ_SITE:
+		log_info("site %s: %s", name, conf_change_name(ch));
+		break;
+	case CONF_OBJ_HUB:
+	case CONF_OBJ_SPOKE: {
+		enum peer_kind kind = obj == CONF_OBJ_HUB ? PEER_HUB : PEER_SPOKE;
+		p = gripd_peer_find(d, name);
+		if (ch == CONF_REMOVED) {
+			if (p != NULL) {
+				log_info("%s %s: removed", peer_kind_name(kind), name);
+				peer_remove(d, p);
+			}
+			break;
+		}
+		if (ch == CONF_ADDED) {
+			p = peer_new(kind, name, newobj, rc->now);
+			if (p == NULL) {
+				rc->err = -ENOMEM;
+				break;
+			}
+			peer_insert(d, p);
+			log_info("%s %s: added", peer_kind_name(kind), name);
+			break;
+		}
+		if (p != NULL) {
+			p->changed_ms = rc->now;
+			p->reconfigs++;
+			log_info("%s %s: changed, reconfigured", peer_kind_name(kind),
+			    name);
+		}
+		break;
+	}
+	}
+}
+
+/* Points every peer at its stanza in the (new) running configuration. */
+static void
+rebind_peers(struct gripd *d)
+{
+	for (struct peer *p = d->peers; p; p = p->next) {
+		p->hub = NULL;
+		p->spoke = NULL;
+		for (size_t i = 0; i < d->conf->nhubs; i++)
+			if (p->kind == PEER_HUB &&
+			    strcmp(d->conf->hubs[i]->name, p->name) == 0)
+				p->hub = d->conf->hubs[i];
+		for (size_t i = 0; i < d->conf->nspokes; i++)
+			if (p->kind == PEER_SPOKE &&
+			    strcmp(d->conf->spokes[i]->name, p->name) == 0)
+				p->spoke = d->conf->spokes[i];
+	}
+}
+
+int
+gripd_reload(struct gripd *d, uint64_t now)
+{
+	struct conf_diag_list diags;
+	struct conf *nc = NULL;
+	int r;
+
+	conf_diag_init(&diags);
+	log_notice("config: reloading %s", d->conf_path);
+	r = conf_load(d->conf_path, &nc, &diags);
+	if (r < 0 || nc == NULL) {
+		d->counters.reload_failures++;
+		for (size_t i = 0; i < diags.n; i++)
+			log_err("%s", diags.msgs[i]);
+		snprintf(d->last_reload_error, sizeof(d->last_reload_error),
+		    "%s", diags.n ? diags.msgs[0] : strerror(-r));
+		log_err("config: reload failed with %u error(s); keeping the "
+			"running configuration", diags.errors ? diags.errors : 1);
+		conf_diag_free(&diags);
+		conf_free(nc);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < diags.n; i++)
+		log_warn("%s", diags.msgs[i]);
+	conf_diag_free(&diags);
+
+	struct reload_ctx rc = { .d = d, .newconf = nc, .now = now };
+	r = conf_diff(d->conf, nc, reload_cb, &rc);
+	if (r < 0 || rc.err < 0) {
+		d->counters.reload_failures++;
+		log_err("config: reload failed: %s; keeping the running "
+			"configuration", strerror(ENOMEM));
+		conf_free(nc);
+		return -ENOMEM;
+	}
+	struct conf *old = d->conf;
+	d->conf = nc;
+	rebind_peers(d);
+	conf_free(old);
+	gripd_apply_logging(d);
+	d->conf_loaded_ms = now;
+	d->counters.reloads++;
+	d->last_reload_error[0] = '\0';
+	log_notice("config: reloaded, %d stanza(s) changed", rc.changes);
+	return 0;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * daemon.h (private to routed/): the running daemon's state.
+ *
+ * struct gripd owns the loop, the control socket, the running
+ * configuration and one struct peer per hub or spoke stanza.  A peer is
+ * the unit a reload touches: a changed stanza reconfigures its peer, an
+ * unchanged one is left alone (its `since` timestamps do not move).
+ */
+#ifndef GRIPD_DAEMON_H
+#define GRIPD_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <gripd/conf.h>
+
+struct loop;
+struct ctl;
+
+enum peer_kind { PEER_HUB, PEER_SPOKE };
+
+struct peer {
+	struct peer *next;
+	enum peer_kind kind;
+	char name[CONF_NAME_MAX];
+	const struct conf_hub *hub;     /* points into gripd->conf */
+	const struct conf_spoke *spoke; /* points into gripd->conf */
+	uint64_t created_ms;            /* monotonic */
+	uint64_t changed_ms;            /* last reconfiguration, 0 = never */
+	uint32_t reconfigs;
+};
+
+struct gripd_counters {
+	uint64_t reloads;
+	uint64_t reload_failures;
+	uint64_t control_commands;
+};
+
+struct gripd {
+	struct loop *loop;
+	struct ctl *ctl;
+	struct conf *conf;
+	char conf_path[CONF_PATH_MAX];
+	char ctl_path_override[CONF_PATH_MAX];
+	bool foreground;
+	bool debug;
+	uint64_t started_ms;
+	uint64_t conf_loaded_ms;
+	uid_t uid;
+	gid_t gid;
+	struct peer *peers;
+	struct gripd_counters counters;
+	char last_reload_error[512];
+};
+
+/* Builds peers for conf (the initial load). Returns 0 or -ENOMEM. */
+int gripd_apply_initial(struct gripd *d, uint64_t now);
+/*
+ * Reload: parse and check the file again; on any error keep the running
+ * configuration and log every diagnostic; on success apply the difference.
+ * Returns 0 or -EINVAL.
+ */
+int gripd_reload(struct gripd *d, uint64_t now);
+void gripd_free_peers(struct gripd *d);
+/* Applies log level, destination and debug switches from conf. */
+void gripd_apply_logging(struct gripd *d);
+struct peer *gripd_peer_find(struct gripd *d, const char *name);
+
+/* Registers the control commands (show.c). */
+int gripd_register_commands(struct gripd *d);
+
+#endif

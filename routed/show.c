@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * DOC: show commands
+ *
+ * The control-socket commands of the daemon core.  Each command writes
+ * text for people or, with a trailing "json", one JSON object whose shape
+ * is documented in gripctl(8) and stays stable: fields are added, never
+ * renamed.  Lists that later subsystems fill (adjacencies, routes, SAs)
+ * are present as empty arrays until then, so scripts can rely on them.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/opensslv.h>
+#include <netlink/version.h>
+
+#include <gripd/ctl.h>
+#include <gripd/log.h>
+#include <gripd/loop.h>
+
+#include "daemon.h"
+
+static struct gripd *
+ctx(struct ctl_req *req)
+{
+	struct gripd *d = req->ctx;
+	d->counters.control_commands++;
+	return d;
+}
+
+static const char *
+addr_str(const struct conf_addr *a, char *buf, size_t len)
+{
+	if (a->family == 0)
+		return "";
+	return inet_ntop(a->family, a->a, buf, (socklen_t)len);
+}
+
+static const char *
+prefix_str(const struct conf_prefix *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (p->addr.family == 0)
+		return "";
+	snprintf(buf, len, "%s/%u", addr_str(&p->addr, a, sizeof(a)), p->len);
+	return buf;
+}
+
+static void
+fmt_duration(uint64_t ms, char *buf, size_t len)
+{
+	uint64_t s = ms / 1000;
+
+	if (s >= 86400)
+		snprintf(buf, len, "%llud%02lluh%02llum", (unsigned long long)(s / 86400),
+		    (unsigned long long)(s % 86400 / 3600),
+		    (unsigned long long)(s % 3600 / 60));
+	else
+		snprintf(buf, len, "%02llu:%02llu:%02llu",
+		    (unsigned long long)(s / 3600),
+		    (unsigned long long)(s % 3600 / 60),
+		    (unsigned long long)(s % 60));
+}
+
+static enum vty_status
+show_version(struct ctl_req *req, struct sbuf *out)
+{
+	struct gripd *d = ctx(req);
+	char up[32];
+
+	fmt_duration(req->now - d->started_ms, up, sizeof(up));
+	if (req->json) {
+		struct json j;
+		json_init(&j, out);
+		json_obj_open(&j, NULL);
+		json_str(&j, "version", GRIPD_VERSION);
+		json_str(&j, "openssl", OPENSSL_VERSION_TEXT);
+		json_str(&j, "libnl", LIBNL_STRING);
+		json_uint(&j, "uptime_ms", req->now - d->started_ms);
+		json_str(&j, "config_file", d->conf_path);
+		json_close(&j);
+		sbuf_add(out, "\n", 1);
+		return VTY_CMD_SUCCESS;
+	}
+	sbuf_printf(out, "gripd %s\n  %s, %s\n  uptime %s, configuration %s\n",
+	    GRIPD_VERSION, OPENSSL_VERSION_TEXT, LIBNL_STRING, up, d->conf_path);
+	return VTY_CMD_SUCCESS;
+}
+
+static enum vty_status
+show_config(struct ctl_req *req, struct sbuf *out)
+{
+	struct gripd *d = ctx(req);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (f == NULL)
+		return VTY_CMD_WARNING;
+	conf_print(d->conf, f);
+	fclose(f);
+	if (req->json) {
+		struct json j;
+		json_init(&j, out);
+		json_obj_open(&j, NULL);
+		json_str(&j, "file", d->conf_path);
+		json_uint(&j, "loaded_ms_ago", req->now - d->conf_loaded_ms);
+		json_uint(&j, "reloads", d->counters.reloads);
+		json_uint(&j, "reload_failures", d->counters.reload_failures);
+		json_str(&j, "last_reload_error", d->last_reload_error);
+		json_str(&j, "text", text ? text : "");
+		json_close(&j);
+		sbuf_add(out, "\n", 1);
+	} else {
+		sbuf_printf(out, "! running configuration, from %s\n%s",
+		    d->conf_path, text ? text : "");
+	}
+	free(text);
+	return VTY_CMD_SUCCESS;
+}
+
+static void
+tunnel_json(struct json *j, struct peer *p, uint64_t now)
+{
+	char b1[64], b2[64];
+
+	json_obj_open(j, NULL);
+	json_str(j, "name", p->name);
+	json_str(j, "kind", p->kind == PEER_HUB ? "hub" : "spoke");
+	if (p->hub) {
+		json_str(j, "interface", p->hub->ifname);
+		json_str(j, "shape", "point-to-point");
+		json_str(j, "remote", addr_str(&p->hub->address, b1, sizeof(b1)));
+		json_str(j, "inner4", prefix_str(&p->hub->tun4, b1, sizeof(b1)));
+		json_str(j, "peer_inner4", addr_str(&p->hub->peer4, b2, sizeof(b2)));
+		json_str(j, "inner6", prefix_str(&p->hub->tun6, b1, sizeof(b1)));
+		json_str(j, "peer_inner6", addr_str(&p->hub->peer6, b2, sizeof(b2)));
+		json_uint(j, "cost", p->hub->cost);
+		json_bool(j, "shutdown", p->hub->opts.shutdown);
+	} else if (p->spoke) {
+		json_str(j, "interface", p->spoke->p2p ? p->spoke->p2p_ifname : "");
+		json_str(j, "shape", p->spoke->p2p ? "point-to-point" : "multipoint");
+		json_str(j, "remote", p->spoke->dynamic ? "dynamic" :
+		    addr_str(&p->spoke->address, b1, sizeof(b1)));
+		json_str(j, "peer_inner4", addr_str(&p->spoke->tun4, b2, sizeof(b2)));
+		json_str(j, "peer_inner6", addr_str(&p->spoke->tun6, b2, sizeof(b2)));
+		json_bool(j, "shutdown", p->spoke->opts.shutdown);
+	}
+	json_str(j, "state", "configured");
+	json_uint(j, "configured_ms_ago", now - p->created_ms);
+	if (p->changed_ms)
+		json_uint(j, "reconfigured_ms_ago", now - p->changed_ms);
+	else
+		json_null(j, "reconfigured_ms_ago");
+	json_uint(j, "reconfigurations", p->reconfigs);
+	json_obj_open(j, "counters");
+	json_uint(j, "tx_packets", 0);
+	json_uint(j, "rx_packets", 0);
+	json_close(j);
+	json_close(j);
+}
+
+static enum vty_status
+show_tunnels(struct ctl_req *req, struct sbuf *out)
+{
+	struct gripd *d = ctx(req);
+	char b1[64], b2[64], b3[64], age[32];
+
+	if (req->json) {
+		struct json j;
+		json_init(&j, out);
+		json_obj_open(&j, NULL);
+		json_arr_open(&j, "tunnels");
+		for (struct peer *p = d->peers; p; p = p->next)
+			tunnel_json(&j, p, req->now);
+		json_close(&j);
+		json_close(&j);
+		sbuf_add(out, "\n", 1);
+		return VTY_CMD_SUCCESS;
+	}
+	sbuf_printf(out, "%-16s %-6s %-16s %-24s %-20s %-12s %s\n", "Name", "Kind",
+	    "Interface", "Remote", "Inner", "State", "Since");
+	for (struct peer *p = d->peers; p; p = p->next) {
+		const char *ifn = "", *remote = "", *inner = "";
+		if (p->hub) {
+			ifn = p->hub->ifname;
+			remote = addr_str(&p->hub->address, b1, sizeof(b1));
+			inner = prefix_str(&p->hub->tun4, b2, sizeof(b2));
+			if (!*inner)
+				inner = prefix_str(&p->hub->tun6, b2, sizeof(b2));
+		} else if (p->spoke) {
+			ifn = p->spoke->p2p ? p->spoke->p2p_ifname :
+			    (d->conf->site ? d->conf->site->mp_ifname : "");
+			remote = p->spoke->dynamic ? "dynamic" :
+			    addr_str(&p->spoke->address, b1, sizeof(b1));
+			inner = addr_str(&p->spoke->tun4, b3, sizeof(b3));
+			if (!*inner)
+				inner = addr_str(&p->spoke->tun6, b3, sizeof(b3));
+		}
+		fmt_duration(req->now - (p->changed_ms ? p->changed_ms : p->created_ms),
+		    age, sizeof(age));
+		sbuf_printf(out, "%-16s %-6s %-16s %-24s %-20s %-12s %s\n", p->name,
+		    p->kind == PEER_HUB ? "hub" : "spoke", ifn, remote, inner,
+		    "configured", age);
+	}
+	if (d->peers == NULL)
+		sbuf_printf(out, "(no hubs or spokes configured)\n");
+	return VTY_CMD_SUCCESS;
+}
+
+/* A list that later subsystems fill; until then an honest empty table. */
+static enum vty_status
+show_empty_list(struct ctl_req *req, struct sbuf *out, const char *key,
+    const char *header, const char *none)
+{
+	ctx(req);
+	if (req->json) {
+		struct json j;
+		json_init(&j, out);
+		json_obj_open(&j, NULL);
+		json_arr_open(&j, key);
+		json_close(&j);
+		json_close(&j);
+		sbuf_add(out, "\n", 1);
+		return VTY_CMD_SUCCESS;
+	}
+	sbuf_printf(out, "%s\n%s\n", header, none);
+	return VTY_CMD_SUCCESS;
+}
+
+static enum vty_status
+show_adjacencies(struct ctl_req *req, struct sbuf *out)
+{
+	return show_empty_list(req, out, "adjacencies",
+	    "Name             State  Uptime    Hold   Last hello  Flaps  Prefixes in/out/refused",
+	    "(no adjacencies)");
+}
+
+static enum vty_status
+show_routes(struct ctl_req *req, struct sbuf *out)
+{
+	return show_empty_list(req, out, "routes",
+	    "Prefix                    Best via            Metric  Backups  Installed in",
+	    "(no routes)");
+}
+
+static enum vty_status
+show_sa(struct ctl_req *req, struct sbuf *out)
+{
+	return show_empty_list(req, out, "sas",
+	    "Peer             Dir  SPI         Cipher            Packets    Bytes      Replay  Auth-fail",
+	    "(no security associations)");
+}
+
+static enum vty_status
+show_counters(struct ctl_req *req, struct sbuf *out)
+{
+	struct gripd *d = ctx(req);
+
+	if (req->json) {
+		struct json j;
+		json_init(&j, out);
+		json_obj_open(&j, NULL);
+		json_obj_open(&j, "daemon");
+		json_uint(&j, "uptime_ms", req->now - d->started_ms);
+		json_uint(&j, "reloads", d->counters.reloads);
+		json_uint(&j, "reload_failures", d->counters.reload_failures);
+		json_uint(&j, "control_commands", d->counters.control_commands);
+		json_close(&j);
+		json_arr_open(&j, "tunnels");
+		json_close(&j);
+		json_close(&j);
+		sbuf_add(out, "\n", 1);
+		return VTY_CMD_SUCCESS;
+	}
+	sbuf_printf(out, "Daemon:\n  uptime ms          %llu\n"
+			 "  reloads            %llu\n  reload failures    %llu\n"
+			 "  control commands   %llu\n",
+	    (unsigned long long)(req->now - d->started_ms),
+	    (unsigned long long)d->counters.reloads,
+	    (unsigned long long)d->counters.reload_failures,
+	    (unsigned long long)d->counters.control_commands);
+	return VTY_CMD_SUCCESS;
+}
+
+static enum vty_status
+show_debugging(struct ctl_req *req, struct sbuf *out)
+{
+	unsigned mask = log_get_debug();
+	struct json j;
+
+	ctx(req);
+	if (req->json) {
+		json_init(&j, out);
+		json_obj_open(&j, NULL);
+		json_str(&j, "level", log_level_name(log_get_level()));
+		json_arr_open(&j, "debug");
+	} else {
+		sbuf_printf(out, "log level %s\ndebugging:", log_level_name(log_get_level()));
+	}
+	for (unsigned bit = 1; bit < LOGM_ALL; bit <<= 1) {
+		if (!(mask & bit))
+			continue;
+		if (req->json)
+			json_str(&j, NULL, log_module_name(bit));
+		else
+			sbuf_printf(out, " %s", log_module_name(bit));
+	}
+	if (req->json) {
+		json_close(&j);
+		json_close(&j);
+		sbuf_add(out, "\n", 1);
+	} else {
+		sbuf_printf(out, "%s\n", mask ? "" : " none");
+	}
+	return VTY_CMD_SUCCESS;
+}
+
+static enum vty_status
+set_debug(struct ctl_req *req, struct sbuf *out, bool on)
+{
+	unsigned bit = log_module_by_name(req->arg);
+
+	ctx(req);
+	if (bit == 0) {
+		sbuf_printf(out, "%% Unknown module \"%s\"; expected adjacency, "
+				 "tunnel, esp, ike, rib, zebra, config, control, "
+				 "datapath or all\n", req->arg);
+		return VTY_CMD_WARNING;
+	}
+	log_set_debug(bit, on);
+	log_notice("control: debug %s %s", req->arg, on ? "on" : "off");
+	return VTY_CMD_SUCCESS;
+}
+
+static enum vty_status
+debug_on(struct ctl_req *req, struct sbuf *out)
+{
+	return set_debug(req, out, true);
+}
+
+static enum vty_status
+debug_off(struct ctl_req *req, struct sbuf *out)
+{
+	return set_debug(req, out, false);
+}
+
+static enum vty_status
+clear_adjacency(struct ctl_req *req, struct sbuf *out)
+{
+	struct gripd *d = ctx(req);
+
+	if (gripd_peer_find(d, req->arg) == NULL) {
+		sbuf_printf(out, "%% No hub or spoke named \"%s\"\n", req->arg);
+		return VTY_CMD_WARNING;
+	}
+	sbuf_printf(out, "%% %s has no adjacency yet\n", req->arg);
+	return VTY_CMD_WARNING;
+}
+
+static enum vty_status
+reload_cmd(struct ctl_req *req, struct sbuf *out)
+{
+	struct gripd *d = ctx(req);
+
+	if (gripd_reload(d, req->now) < 0) {
+		sbuf_printf(out, "%% Reload failed, running configuration kept: %s\n",
+		    d->last_reload_error);
+		return VTY_CMD_WARNING;
+	}
+	sbuf_printf(out, "configuration reloaded\n");
+	return VTY_CMD_SUCCESS;
+}
+
+static const struct ctl_cmd core_cmds[] = {
+	{ "show version", "version, libraries, uptime", true, show_version },
+	{ "show config", "the running configuration, normalized", true, show_config },
+	{ "show tunnels", "tunnels (hubs on a spoke, spokes on a hub)", true, show_tunnels },
+	{ "show sa", "ESP security associations", true, show_sa },
+	{ "show adjacencies", "hello/update adjacencies", true, show_adjacencies },
+	{ "show routes", "route decisions: best, ECMP, backups", true, show_routes },
+	{ "show counters", "daemon and datapath counters", true, show_counters },
+	{ "show debugging", "log level and debug switches", true, show_debugging },
+	{ "debug MODULE", "turn on debug logs of a module", false, debug_on },
+	{ "no debug MODULE", "turn off debug logs of a module", false, debug_off },
+	{ "clear adjacency NAME", "reset the adjacency with a hub or spoke", false, clear_adjacency },
+	{ "reload", "reload the configuration file (like SIGHUP)", false, reload_cmd },
+};
+
+int
+gripd_register_commands(struct gripd *d)
+{
+	return ctl_register(d->ctl, core_cmds, sizeof(core_cmds) / sizeof(core_cmds[0]), d);
+}
