@@ -147,11 +147,17 @@ gripd_apply_logging(struct gripd *d)
 	log_set_debug(d->debug ? LOGM_ALL : (g->debug & LOGM_ALL), true);
 }
 
+struct reload_change {
+	enum conf_obj obj;
+	enum conf_change ch;
+	char name[CONF_NAME_MAX];
+};
+
 struct reload_ctx {
 	struct gripd *d;
-	struct conf *newconf;
-	uint64_t now;
-	int changes;
+	struct reload_change *v;
+	size_t n, cap;
+	bool global_restart_needed;
 	int err;
 };
 
@@ -160,55 +166,29 @@ reload_cb(void *arg, enum conf_obj obj, enum conf_change ch, const char *name,
     const void *oldobj, const void *newobj)
 {
 	struct reload_ctx *rc = arg;
-	struct gripd *d = rc->d;
-	struct peer *p;
 
-	rc->changes++;
-	switch (obj) {
-	case CONF_OBJ_GLOBAL: {
+	if (obj == CONF_OBJ_GLOBAL) {
 		const struct conf_global *o = oldobj, *n = newobj;
 		if (strcmp(o->user, n->user) != 0 ||
 		    strcmp(o->group, n->group) != 0 ||
 		    strcmp(o->control_socket, n->control_socket) != 0 ||
 		    strcmp(o->control_group, n->control_group) != 0)
-			log_warn("config: user, group and control-socket changes "
-				 "take effect at the next restart");
-		log_info("config: global settings changed");
-		break;
+			rc->global_restart_needed = true;
 	}
-	case CONF_OBJ_SITE:
-		log_info("site %s: %s", name, conf_change_name(ch));
-		break;
-	case CONF_OBJ_HUB:
-	case CONF_OBJ_SPOKE: {
-		enum peer_kind kind = obj == CONF_OBJ_HUB ? PEER_HUB : PEER_SPOKE;
-		p = gripd_peer_find(d, name);
-		if (ch == CONF_REMOVED) {
-			if (p != NULL) {
-				log_info("%s %s: removed", peer_kind_name(kind), name);
-				peer_remove(d, p);
-			}
-			break;
+	if (rc->n == rc->cap) {
+		size_t cap = rc->cap ? rc->cap * 2 : 16;
+		struct reload_change *v = realloc(rc->v, cap * sizeof(*v));
+		if (v == NULL) {
+			rc->err = -ENOMEM;
+			return;
 		}
-		if (ch == CONF_ADDED) {
-			p = peer_new(kind, name, newobj, rc->now);
-			if (p == NULL) {
-				rc->err = -ENOMEM;
-				break;
-			}
-			peer_insert(d, p);
-			log_info("%s %s: added", peer_kind_name(kind), name);
-			break;
-		}
-		if (p != NULL) {
-			p->changed_ms = rc->now;
-			p->reconfigs++;
-			log_info("%s %s: changed, reconfigured", peer_kind_name(kind),
-			    name);
-		}
-		break;
+		rc->v = v;
+		rc->cap = cap;
 	}
-	}
+	rc->v[rc->n].obj = obj;
+	rc->v[rc->n].ch = ch;
+	snprintf(rc->v[rc->n].name, sizeof(rc->v[rc->n].name), "%s", name ? name : "");
+	rc->n++;
 }
 
 /* Points every peer at its stanza in the (new) running configuration. */
@@ -227,6 +207,84 @@ rebind_peers(struct gripd *d)
 			    strcmp(d->conf->spokes[i]->name, p->name) == 0)
 				p->spoke = d->conf->spokes[i];
 	}
+}
+
+static enum peer_kind
+obj_kind(enum conf_obj obj)
+{
+	return obj == CONF_OBJ_HUB ? PEER_HUB : PEER_SPOKE;
+}
+
+/*
+ * Applies the recorded changes: first everything that goes away is torn
+ * down against the old configuration, then the new one becomes the
+ * running one and what is new or changed is brought up.  A changed site
+ * restarts every tunnel (its addresses and defaults are theirs).
+ */
+static void
+apply_changes(struct gripd *d, struct conf *nc, struct reload_ctx *rc,
+    uint64_t now)
+{
+	bool site_changed = false;
+
+	for (size_t i = 0; i < rc->n; i++)
+		if (rc->v[i].obj == CONF_OBJ_SITE)
+			site_changed = true;
+	if (site_changed) {
+		log_info("site %s: changed, restarting every tunnel",
+		    nc->site ? nc->site->name : "-");
+		gripd_dp_stop(d);
+	}
+	for (size_t i = 0; i < rc->n; i++) {
+		struct reload_change *c = &rc->v[i];
+		if (c->obj != CONF_OBJ_HUB && c->obj != CONF_OBJ_SPOKE)
+			continue;
+		struct peer *p = gripd_peer_find(d, c->name);
+		if (p == NULL || c->ch == CONF_ADDED)
+			continue;
+		peer_stop(d, p);
+		if (c->ch == CONF_REMOVED) {
+			log_info("%s %s: removed", peer_kind_name(p->kind), c->name);
+			peer_remove(d, p);
+		}
+	}
+
+	struct conf *old = d->conf;
+	d->conf = nc;
+	rebind_peers(d);
+	conf_free(old);
+
+	for (size_t i = 0; i < rc->n; i++) {
+		struct reload_change *c = &rc->v[i];
+		if (c->obj != CONF_OBJ_HUB && c->obj != CONF_OBJ_SPOKE)
+			continue;
+		struct peer *p = gripd_peer_find(d, c->name);
+		if (c->ch == CONF_ADDED) {
+			const void *obj = NULL;
+			for (size_t k = 0; k < nc->nhubs && c->obj == CONF_OBJ_HUB; k++)
+				if (strcmp(nc->hubs[k]->name, c->name) == 0)
+					obj = nc->hubs[k];
+			for (size_t k = 0; k < nc->nspokes && c->obj == CONF_OBJ_SPOKE; k++)
+				if (strcmp(nc->spokes[k]->name, c->name) == 0)
+					obj = nc->spokes[k];
+			if (obj == NULL || (p = peer_new(obj_kind(c->obj), c->name,
+			    obj, now)) == NULL)
+				continue;
+			peer_insert(d, p);
+			log_info("%s %s: added", peer_kind_name(p->kind), c->name);
+			if (!site_changed)
+				peer_start(d, p, now);
+		} else if (c->ch == CONF_CHANGED && p != NULL) {
+			p->changed_ms = now;
+			p->reconfigs++;
+			log_info("%s %s: changed, reconfigured",
+			    peer_kind_name(p->kind), c->name);
+			if (!site_changed)
+				peer_start(d, p, now);
+		}
+	}
+	if (site_changed && gripd_dp_open(d) == 0)
+		gripd_dp_start(d, now);
 }
 
 int
@@ -255,23 +313,25 @@ gripd_reload(struct gripd *d, uint64_t now)
 		log_warn("%s", diags.msgs[i]);
 	conf_diag_free(&diags);
 
-	struct reload_ctx rc = { .d = d, .newconf = nc, .now = now };
+	struct reload_ctx rc = { .d = d };
 	r = conf_diff(d->conf, nc, reload_cb, &rc);
 	if (r < 0 || rc.err < 0) {
 		d->counters.reload_failures++;
 		log_err("config: reload failed: %s; keeping the running "
 			"configuration", strerror(ENOMEM));
+		free(rc.v);
 		conf_free(nc);
 		return -ENOMEM;
 	}
-	struct conf *old = d->conf;
-	d->conf = nc;
-	rebind_peers(d);
-	conf_free(old);
+	if (rc.global_restart_needed)
+		log_warn("config: user, group and control-socket changes "
+			 "take effect at the next restart");
+	apply_changes(d, nc, &rc, now);
+	free(rc.v);
 	gripd_apply_logging(d);
 	d->conf_loaded_ms = now;
 	d->counters.reloads++;
 	d->last_reload_error[0] = '\0';
-	log_notice("config: reloaded, %d stanza(s) changed", rc.changes);
+	log_notice("config: reloaded, %zu stanza(s) changed", rc.n);
 	return 0;
 }

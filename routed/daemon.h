@@ -15,9 +15,12 @@
 #include <sys/types.h>
 
 #include <gripd/conf.h>
+#include <gripd/loop.h>
 
-struct loop;
+#include "dp.h"
+
 struct ctl;
+struct tun_link_monitor;
 
 enum peer_kind { PEER_HUB, PEER_SPOKE };
 
@@ -30,6 +33,19 @@ struct peer {
 	uint64_t created_ms;            /* monotonic */
 	uint64_t changed_ms;            /* last reconfiguration, 0 = never */
 	uint32_t reconfigs;
+
+	/* Datapath (peer.c). */
+	struct gripd *d;
+	uint64_t id;            /* tunnel_id of its SAs */
+	struct tunnel *tun;     /* its own point-to-point tunnel, or NULL */
+	struct dp_tun *dt;
+	struct loop_timer timer; /* tunnel retry deadline */
+	struct dp_link link;
+	bool link_added;
+	bool nbr_added;         /* a neighbour on the site's multipoint */
+	bool sa_in, sa_out;     /* installed */
+	uint32_t spi_in, spi_out;
+	int cipher;             /* enum conf_cipher of the manual SAs */
 };
 
 struct gripd_counters {
@@ -51,6 +67,16 @@ struct gripd {
 	uid_t uid;
 	gid_t gid;
 	struct peer *peers;
+	uint64_t next_peer_id;
+	struct dp *dp;
+	struct tunnel *mp;      /* hub: the multipoint tunnel */
+	struct dp_tun *mp_dt;
+	struct loop_timer mp_timer;
+	struct dp_ops_arg dp_arg;
+	struct tun_link_monitor *linkmon;
+	struct loop_io linkmon_io;
+	int underlay_ifindex;   /* 0 = unknown */
+	unsigned underlay_mtu;
 	struct gripd_counters counters;
 	char last_reload_error[512];
 };
@@ -67,6 +93,19 @@ void gripd_free_peers(struct gripd *d);
 /* Applies log level, destination and debug switches from conf. */
 void gripd_apply_logging(struct gripd *d);
 struct peer *gripd_peer_find(struct gripd *d, const char *name);
+
+/*
+ * Datapath set-up (peer.c).  gripd_dp_open runs as root (sockets);
+ * gripd_dp_start after dropping privileges (TUN devices, SAs, workers).
+ */
+int gripd_dp_open(struct gripd *d);
+int gripd_dp_start(struct gripd *d, uint64_t now);
+void gripd_dp_stop(struct gripd *d);
+/* Brings one peer's tunnel, neighbour and SAs up, or tears them down. */
+int peer_start(struct gripd *d, struct peer *p, uint64_t now);
+void peer_stop(struct gripd *d, struct peer *p);
+const char *peer_state(const struct peer *p);
+struct tunnel *peer_tunnel(const struct gripd *d, const struct peer *p);
 
 /* Registers the control commands (show.c). */
 int gripd_register_commands(struct gripd *d);

@@ -212,6 +212,11 @@ main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 
+	if ((r = gripd_dp_open(&d)) < 0) {
+		ctl_close(d.ctl);
+		return EXIT_RUNTIME;
+	}
+
 	if (geteuid() == 0) {
 		if (privs_drop(d.uid, d.gid, err, sizeof(err)) < 0) {
 			log_err("gripd: cannot drop privileges: %s", err);
@@ -224,6 +229,13 @@ main(int argc, char **argv)
 	} else {
 		log_warn("gripd: not started as root; running with the "
 			 "privileges given (uid %u)", (unsigned)geteuid());
+	}
+
+	if ((r = gripd_dp_start(&d, loop_clock_ms())) < 0) {
+		log_err("gripd: cannot start the datapath: %s", strerror(-r));
+		gripd_dp_stop(&d);
+		ctl_close(d.ctl);
+		return EXIT_RUNTIME;
 	}
 
 	log_notice("gripd %s: started, site %s (%s), %zu hub(s), %zu spoke(s), "
@@ -243,6 +255,7 @@ main(int argc, char **argv)
 	notify_send("STOPPING=1");
 	if (r < 0)
 		log_err("gripd: event loop failed: %s", strerror(-r));
+	gripd_dp_stop(&d);
 	ctl_close(d.ctl);
 	gripd_free_peers(&d);
 	conf_free(d.conf);

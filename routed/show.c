@@ -123,6 +123,28 @@ show_config(struct ctl_req *req, struct sbuf *out)
 }
 
 static void
+counters_json(struct json *j, struct tunnel *t, struct peer *p)
+{
+	struct tunnel_counters_snap c = { 0 };
+
+	if (t != NULL && (p == NULL || p->tun == t))
+		tunnel_counters_read(t, &c);
+	json_obj_open(j, "counters");
+	json_uint(j, "tx_packets", c.tx_packets);
+	json_uint(j, "tx_bytes", c.tx_bytes);
+	json_uint(j, "rx_packets", c.rx_packets);
+	json_uint(j, "rx_bytes", c.rx_bytes);
+	json_uint(j, "mtu_drops", c.mtu_drops);
+	json_uint(j, "icmp_sent", c.icmp_sent);
+	json_uint(j, "mss_clamped", c.mss_clamped);
+	json_uint(j, "gre_malformed", c.gre_malformed);
+	json_uint(j, "no_neighbour_drops", c.nbr_drops);
+	json_uint(j, "wrong_outer_source", p ? p->link.wrong_peer : 0);
+	json_uint(j, "spoofed_inner_source", p ? p->link.spoofed : 0);
+	json_close(j);
+}
+
+static void
 tunnel_json(struct json *j, struct peer *p, uint64_t now)
 {
 	char b1[64], b2[64];
@@ -149,17 +171,22 @@ tunnel_json(struct json *j, struct peer *p, uint64_t now)
 		json_str(j, "peer_inner6", addr_str(&p->spoke->tun6, b2, sizeof(b2)));
 		json_bool(j, "shutdown", p->spoke->opts.shutdown);
 	}
-	json_str(j, "state", "configured");
+	struct tunnel *t = peer_tunnel(p->d ? p->d : NULL, p);
+	json_str(j, "state", p->d ? peer_state(p) : "configured");
+	json_uint(j, "mtu", t ? t->mtu : 0);
+	json_uint(j, "ifindex", t ? (unsigned long long)t->ifindex : 0);
+	json_str(j, "esp_mode", p->link.mode == ESP_MODE_TUNNEL ? "tunnel" : "transport");
+	json_str(j, "esp_encap", p->link.encap == ESP_ENCAP_UDP ? "udp" : "raw");
+	json_bool(j, "gre_key_present", p->link.gre.key_present);
+	json_uint(j, "gre_key", p->link.gre.key);
+	json_bool(j, "gre_checksum", p->link.gre.csum);
 	json_uint(j, "configured_ms_ago", now - p->created_ms);
 	if (p->changed_ms)
 		json_uint(j, "reconfigured_ms_ago", now - p->changed_ms);
 	else
 		json_null(j, "reconfigured_ms_ago");
 	json_uint(j, "reconfigurations", p->reconfigs);
-	json_obj_open(j, "counters");
-	json_uint(j, "tx_packets", 0);
-	json_uint(j, "rx_packets", 0);
-	json_close(j);
+	counters_json(j, t, p);
 	json_close(j);
 }
 
@@ -177,6 +204,17 @@ show_tunnels(struct ctl_req *req, struct sbuf *out)
 		for (struct peer *p = d->peers; p; p = p->next)
 			tunnel_json(&j, p, req->now);
 		json_close(&j);
+		if (d->mp) {
+			json_obj_open(&j, "multipoint");
+			json_str(&j, "interface", d->mp->ifname);
+			json_str(&j, "state", tunnel_state_name(d->mp->state));
+			json_uint(&j, "mtu", d->mp->mtu);
+			json_uint(&j, "neighbours", nbr_count(d->mp->nbrs));
+			counters_json(&j, d->mp, NULL);
+			json_close(&j);
+		} else {
+			json_null(&j, "multipoint");
+		}
 		json_close(&j);
 		sbuf_add(out, "\n", 1);
 		return VTY_CMD_SUCCESS;
@@ -204,10 +242,33 @@ show_tunnels(struct ctl_req *req, struct sbuf *out)
 		    age, sizeof(age));
 		sbuf_printf(out, "%-16s %-6s %-16s %-24s %-20s %-12s %s\n", p->name,
 		    p->kind == PEER_HUB ? "hub" : "spoke", ifn, remote, inner,
-		    "configured", age);
+		    p->d ? peer_state(p) : "configured", age);
 	}
 	if (d->peers == NULL)
 		sbuf_printf(out, "(no hubs or spokes configured)\n");
+	for (struct peer *p = d->peers; p; p = p->next) {
+		struct tunnel *t = peer_tunnel(d, p);
+		struct tunnel_counters_snap c;
+		if (t == NULL || t != p->tun)
+			continue;
+		tunnel_counters_read(t, &c);
+		sbuf_printf(out, "  %s: mtu %u, tx %llu pkts %llu bytes, rx %llu pkts "
+				 "%llu bytes, mtu drops %llu, icmp sent %llu, gre malformed %llu\n",
+		    t->ifname, t->mtu, (unsigned long long)c.tx_packets,
+		    (unsigned long long)c.tx_bytes, (unsigned long long)c.rx_packets,
+		    (unsigned long long)c.rx_bytes, (unsigned long long)c.mtu_drops,
+		    (unsigned long long)c.icmp_sent, (unsigned long long)c.gre_malformed);
+	}
+	if (d->mp) {
+		struct tunnel_counters_snap c;
+		tunnel_counters_read(d->mp, &c);
+		sbuf_printf(out, "  %s (multipoint, %u neighbours): mtu %u, tx %llu pkts, "
+				 "rx %llu pkts, mtu drops %llu, icmp sent %llu, no neighbour %llu\n",
+		    d->mp->ifname, nbr_count(d->mp->nbrs), d->mp->mtu,
+		    (unsigned long long)c.tx_packets, (unsigned long long)c.rx_packets,
+		    (unsigned long long)c.mtu_drops, (unsigned long long)c.icmp_sent,
+		    (unsigned long long)c.nbr_drops);
+	}
 	return VTY_CMD_SUCCESS;
 }
 
@@ -247,12 +308,80 @@ show_routes(struct ctl_req *req, struct sbuf *out)
 	    "(no routes)");
 }
 
+static void
+sa_row(struct gripd *d, struct peer *p, enum esp_dir dir, uint32_t spi,
+    struct json *j, struct sbuf *out)
+{
+	struct esp_sa_counters c;
+
+	if (d->dp == NULL || esp_sadb_counters(dp_sadb(d->dp), dir, spi, &c) < 0)
+		return;
+	const char *cipher = conf_cipher_name(p->cipher);
+	const char *ds = dir == ESP_DIR_IN ? "in" : "out";
+	if (j != NULL) {
+		char spis[16];
+		snprintf(spis, sizeof(spis), "0x%08x", spi);
+		json_obj_open(j, NULL);
+		json_str(j, "peer", p->name);
+		json_str(j, "direction", ds);
+		json_str(j, "spi", spis);
+		json_str(j, "cipher", cipher);
+		json_str(j, "mode", p->link.mode == ESP_MODE_TUNNEL ? "tunnel" : "transport");
+		json_str(j, "encap", p->link.encap == ESP_ENCAP_UDP ? "udp" : "raw");
+		json_str(j, "keying", "manual");
+		json_uint(j, "packets", c.packets);
+		json_uint(j, "bytes", c.bytes);
+		json_uint(j, "replay_drops", c.replay);
+		json_uint(j, "auth_failures", c.auth_fail);
+		json_uint(j, "malformed", c.malformed);
+		json_uint(j, "exhausted", c.exhausted);
+		json_close(j);
+		return;
+	}
+	sbuf_printf(out, "%-16s %-4s 0x%08x  %-18s %10llu %12llu %8llu %9llu %9llu\n",
+	    p->name, ds, spi, cipher, (unsigned long long)c.packets,
+	    (unsigned long long)c.bytes, (unsigned long long)c.replay,
+	    (unsigned long long)c.auth_fail, (unsigned long long)c.malformed);
+}
+
 static enum vty_status
 show_sa(struct ctl_req *req, struct sbuf *out)
 {
-	return show_empty_list(req, out, "sas",
-	    "Peer             Dir  SPI         Cipher            Packets    Bytes      Replay  Auth-fail",
-	    "(no security associations)");
+	struct gripd *d = ctx(req);
+	struct json j;
+	int n = 0;
+
+	if (req->json) {
+		json_init(&j, out);
+		json_obj_open(&j, NULL);
+		json_arr_open(&j, "sas");
+	} else {
+		sbuf_printf(out, "%-16s %-4s %-10s  %-18s %10s %12s %8s %9s %9s\n",
+		    "Peer", "Dir", "SPI", "Cipher", "Packets", "Bytes", "Replay",
+		    "Auth-fail", "Malformed");
+	}
+	for (struct peer *p = d->peers; p; p = p->next) {
+		if (p->sa_in) {
+			sa_row(d, p, ESP_DIR_IN, p->spi_in, req->json ? &j : NULL, out);
+			n++;
+		}
+		if (p->sa_out) {
+			sa_row(d, p, ESP_DIR_OUT, p->spi_out, req->json ? &j : NULL, out);
+			n++;
+		}
+	}
+	if (req->json) {
+		json_close(&j);
+		json_uint(&j, "unknown_spi", d->dp ? esp_sadb_unknown_spi(dp_sadb(d->dp)) : 0);
+		json_close(&j);
+		sbuf_add(out, "\n", 1);
+	} else if (n == 0) {
+		sbuf_printf(out, "(no security associations)\n");
+	} else {
+		sbuf_printf(out, "packets with an unknown SPI: %llu\n",
+		    (unsigned long long)(d->dp ? esp_sadb_unknown_spi(dp_sadb(d->dp)) : 0));
+	}
+	return VTY_CMD_SUCCESS;
 }
 
 static enum vty_status
@@ -270,7 +399,27 @@ show_counters(struct ctl_req *req, struct sbuf *out)
 		json_uint(&j, "reload_failures", d->counters.reload_failures);
 		json_uint(&j, "control_commands", d->counters.control_commands);
 		json_close(&j);
+		struct dp_counters dc = { 0 };
+		if (d->dp)
+			dp_counters(d->dp, &dc);
+		json_obj_open(&j, "datapath");
+		json_uint(&j, "rx_packets", dc.rx_packets);
+		json_uint(&j, "rx_unknown_spi", dc.rx_unknown_spi);
+		json_uint(&j, "rx_not_esp", dc.rx_not_esp);
+		json_uint(&j, "rx_short", dc.rx_short);
+		json_uint(&j, "rx_ike", dc.rx_ike);
+		json_uint(&j, "rx_nat_keepalive", dc.rx_keepalive);
+		json_uint(&j, "tx_packets", dc.tx_packets);
+		json_uint(&j, "tx_no_sa", dc.tx_no_sa);
+		json_uint(&j, "tx_send_errors", dc.tx_send_errors);
+		json_close(&j);
 		json_arr_open(&j, "tunnels");
+		for (struct peer *p = d->peers; p; p = p->next) {
+			json_obj_open(&j, NULL);
+			json_str(&j, "name", p->name);
+			counters_json(&j, peer_tunnel(d, p), p);
+			json_close(&j);
+		}
 		json_close(&j);
 		json_close(&j);
 		sbuf_add(out, "\n", 1);
@@ -283,6 +432,19 @@ show_counters(struct ctl_req *req, struct sbuf *out)
 	    (unsigned long long)d->counters.reloads,
 	    (unsigned long long)d->counters.reload_failures,
 	    (unsigned long long)d->counters.control_commands);
+	struct dp_counters dc = { 0 };
+	if (d->dp)
+		dp_counters(d->dp, &dc);
+	sbuf_printf(out, "Datapath:\n  rx packets         %llu\n  rx unknown SPI     %llu\n"
+			 "  rx not ESP         %llu\n  rx short           %llu\n"
+			 "  rx IKE             %llu\n  rx NAT keepalive   %llu\n"
+			 "  tx packets         %llu\n  tx without SA      %llu\n"
+			 "  tx send errors     %llu\n",
+	    (unsigned long long)dc.rx_packets, (unsigned long long)dc.rx_unknown_spi,
+	    (unsigned long long)dc.rx_not_esp, (unsigned long long)dc.rx_short,
+	    (unsigned long long)dc.rx_ike, (unsigned long long)dc.rx_keepalive,
+	    (unsigned long long)dc.tx_packets, (unsigned long long)dc.tx_no_sa,
+	    (unsigned long long)dc.tx_send_errors);
 	return VTY_CMD_SUCCESS;
 }
 

@@ -6,7 +6,8 @@
 set -euo pipefail
 
 want=(build-essential cmake pkg-config libnl-3-dev libnl-route-3-dev
-	libnl-xfrm-3-dev libssl-dev libcap-dev iproute2 procps python3 socat)
+	libnl-xfrm-3-dev libssl-dev libcap-dev iproute2 procps python3 socat
+	iputils-ping)
 for lane in "$@"; do
 	case "$lane" in
 	build) ;;

@@ -56,8 +56,8 @@ ns() {
 	echo "$n"
 }
 
-# in NS CMD...: runs a command in a namespace.
-in() { local n=$1; shift; ip netns exec "$n" "$@"; }
+# nsx NS CMD...: runs a command in a namespace.
+nsx() { local n=$1; shift; ip netns exec "$n" "$@"; }
 
 # veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, both up.
 veth() {
@@ -86,3 +86,63 @@ finish() {
 	echo "$PASSES passed, $FAILS failed"
 	[ $FAILS -eq 0 ]
 }
+
+# --- gripd helpers ------------------------------------------------------------
+
+# key_hex CIPHER [SEED]: prints deterministic key material of the right length
+# (key || salt for AEADs, enc key || 32-byte HMAC key for CBC) as hex.
+key_hex() {
+	local n
+	case "$1" in
+	aes128gcm16) n=20 ;; aes256gcm16|chacha20poly1305) n=36 ;;
+	aes128-sha256) n=48 ;; aes256-sha256) n=64 ;;
+	*) echo "key_hex: unknown cipher $1" >&2; return 1 ;;
+	esac
+	python3 -c 'import hashlib,sys; print(hashlib.sha512(sys.argv[2].encode()).hexdigest()[:2*int(sys.argv[1])])' "$n" "${2:-gripd}"
+}
+
+# p2p_conf DIR SITE LOCAL HUBNAME PEER INNER/PLEN PEERINNER SPIIN SPIOUT KEYIN KEYOUT
+#          CIPHER MODE ENCAP [EXTRA-HUB-LINES]
+# Writes DIR/gripd.conf: a spoke-role site with one manually keyed hub.
+p2p_conf() {
+	local d=$1
+	mkdir -p "$d/keys"
+	chmod 755 "$d"
+	echo "${10}" >"$d/keys/in.key"
+	echo "${11}" >"$d/keys/out.key"
+	chmod 600 "$d"/keys/*.key
+	chown gripd "$d"/keys/*.key
+	cat >"$d/gripd.conf" <<EOC
+user gripd
+control-socket $d/gripd.sock
+site $2
+ role spoke
+ router-id 192.0.2.1
+ local-address $3
+ datapath userspace
+!
+hub $4
+ address $5
+ interface grip-$4
+ tunnel-address $6 peer $7
+ keying manual
+ manual-sa in spi $8 cipher ${12} key-file keys/in.key
+ manual-sa out spi $9 cipher ${12} key-file keys/out.key
+ esp-mode ${13}
+ esp-encap ${14}
+${15:-}
+!
+EOC
+}
+
+# start_gripd NS DIR: runs gripd -F in NS with DIR/gripd.conf, log DIR/gripd.log,
+# waits for its control socket; sets GRIPD_PID.
+start_gripd() {
+	ip netns exec "$1" "$GRIPD" -F -f "$2/gripd.conf" >"$2/gripd.log" 2>&1 &
+	GRIPD_PID=$!
+	PIDS+=("$GRIPD_PID")
+	wait_for 10 test -S "$2/gripd.sock" || { echo "gripd in $1 did not start:"; cat "$2/gripd.log"; return 1; }
+}
+
+# gctl DIR ARGS...: gripctl against the daemon of DIR.
+gctl() { local d=$1; shift; "$GRIPCTL" -s "$d/gripd.sock" "$@"; }

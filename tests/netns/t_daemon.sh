@@ -66,13 +66,14 @@ check "gripd -n accepts the config" \
 set +e
 out=$("$GRIPCTL" -s "$T/run/gripd.sock" show version 2>&1); rc=$?
 set -e
-check "gripctl reports a daemon that is not running (rc=$rc)" \
-	bash -c "[ $rc -eq 3 ] && grep -q 'is gripd running' <<<'$out'"
+not_running_msg() { [ "$rc" -eq 3 ] && grep -q 'is gripd running' <<<"$out"; }
+check "gripctl reports a daemon that is not running (rc=$rc)" not_running_msg
 
 # Readiness through NOTIFY_SOCKET (sd_notify protocol), received by socat.
 socat -u UNIX-RECVFROM:"$T/notify.sock",fork OPEN:"$T/notify.log",creat,append &
 PIDS+=($!)
 wait_for 5 test -S "$T/notify.sock"
+chmod 666 "$T/notify.sock"   # like systemd's: the daemon no longer runs as root
 ip netns exec "$NS" env NOTIFY_SOCKET="$T/notify.sock" \
 	"$GRIPD" -F -f "$T/etc/gripd.conf" >"$T/gripd.log" 2>&1 &
 GPID=$!
@@ -107,7 +108,8 @@ check "abbreviated words work (sh tun)" bash -c "'$GRIPCTL' -s '$T/run/gripd.soc
 set +e
 out=$(ctl show bogus 2>&1); rc=$?
 set -e
-check "unknown command is an error with a hint" bash -c "[ $rc -eq 1 ] && grep -q 'Unknown command' <<<'$out'"
+unknown_msg() { [ "$rc" -eq 1 ] && grep -q 'Unknown command' <<<"$out"; }
+check "unknown command is an error with a hint" unknown_msg
 check "debug switch from gripctl" bash -c "'$GRIPCTL' -s '$T/run/gripd.sock' debug adjacency && '$GRIPCTL' -s '$T/run/gripd.sock' show debugging | grep -q adjacency"
 check "vty framing with socat (no gripctl)" bash -c "printf 'show version\0' | socat -t 2 - UNIX-CONNECT:'$T/run/gripd.sock' | tr -d '\0' | grep -q '^gripd'"
 

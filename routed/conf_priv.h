@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * conf_priv.h: what the conf_*.c files share and nobody else sees: the line
+ * lexer, the diagnostic helpers, the value parsers and the keyword table.
+ */
+#ifndef GRIPD_CONF_PRIV_H
+#define GRIPD_CONF_PRIV_H
+
+#include <gripd/conf.h>
+
+#define CONF_LINE_MAX 4096
+#define CONF_TOK_MAX 32
+
+/* conf_lex.c */
+struct conf_tok {
+	const char *s; /* NUL-terminated copy inside conf_line.buf */
+	int col;	/* 1-based byte column */
+};
+
+struct conf_line {
+	int lineno;
+	bool indented; /* first token not at column 1 */
+	bool bang;     /* a '!' at column 1: ends the current stanza */
+	size_t ntok;
+	struct conf_tok tok[CONF_TOK_MAX];
+	char buf[CONF_LINE_MAX];
+	const char *err; /* lexical error (line too long, NUL byte, ...) */
+	int errcol;
+};
+
+struct conf_lexer {
+	const char *text;
+	size_t len, pos;
+	int lineno;
+};
+
+void conf_lex_init(struct conf_lexer *, const char *text, size_t len);
+/* Next line (possibly without tokens); returns 0 at the end of input. */
+int conf_lex_next(struct conf_lexer *, struct conf_line *);
+
+/* Diagnostics (conf_lex.c) */
+enum conf_sev { CONF_ERROR, CONF_WARNING, CONF_NOTE };
+int conf_diag(struct conf_diag_list *, enum conf_sev, const struct conf_loc *,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+const char *conf_intern(struct conf *, const char *name);
+
+/* Value parsers (conf_value.c): 0 or -EINVAL with a message in err. */
+int conf_parse_duration(const char *s, uint32_t min, uint32_t max,
+    uint32_t *out, char *err, size_t errlen);
+int conf_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out,
+    char *err, size_t errlen);
+int conf_parse_addr(const char *s, int family, struct conf_addr *out,
+    char *err, size_t errlen);
+int conf_parse_prefix(const char *s, struct conf_prefix *out, char *err,
+    size_t errlen);
+int conf_check_name(const char *s, char *err, size_t errlen);
+int conf_check_ifname(const char *s, char *err, size_t errlen);
+int conf_check_path(const char *s, char *err, size_t errlen);
+int conf_check_identity(const char *s, char *err, size_t errlen);
+int conf_check_proposal(const char *s, bool ike, char *err, size_t errlen);
+void conf_fmt_duration(uint32_t ms, char *buf, size_t len);
+void conf_fmt_addr(const struct conf_addr *, char *buf, size_t len);
+void conf_fmt_prefix(const struct conf_prefix *, char *buf, size_t len);
+void conf_default_ifname(char *dst, const char *name);
+bool conf_prefix_has_host_bits(const struct conf_prefix *);
+void conf_prefix_mask(struct conf_prefix *);
+bool conf_prefix_contains(const struct conf_prefix *, const struct conf_addr *);
+bool conf_prefix_overlap(const struct conf_prefix *, const struct conf_prefix *);
+bool conf_addr_eq(const struct conf_addr *, const struct conf_addr *);
+int conf_hexdecode(const char *s, size_t slen, uint8_t *out, size_t outmax,
+    size_t *outlen);
+
+/* The keyword table (conf_parse.c), shared with the printer. */
+enum conf_stanza {
+	CONF_ST_GLOBAL = 1 << 0,
+	CONF_ST_SITE = 1 << 1,
+	CONF_ST_HUB = 1 << 2,
+	CONF_ST_SPOKE = 1 << 3,
+};
+
+enum conf_kind {
+	CONF_K_DUR, CONF_K_U32, CONF_K_ENUM, CONF_K_FLAG, CONF_K_NAME,
+	CONF_K_IFNAME, CONF_K_PATH, CONF_K_SOCKPATH, CONF_K_SECRET,
+	CONF_K_IDENT, CONF_K_IKEPROP, CONF_K_ESPPROP, CONF_K_ADDR,
+	CONF_K_ADDR4, CONF_K_MSS, CONF_K_SPECIAL
+};
+
+enum conf_base { CONF_B_GLOBAL, CONF_B_SITE, CONF_B_HUB, CONF_B_SPOKE,
+	CONF_B_OPTS };
+
+struct conf_pctx; /* parser state (conf_parse.c) */
+
+struct conf_kw {
+	const char *name;
+	const char *usage; /* arguments, for "usage:" hints */
+	unsigned stanzas; /* CONF_ST_* where it is allowed */
+	int kind;
+	int base;
+	size_t off;  /* offset in the base struct */
+	size_t size; /* string buffer size */
+	uint32_t min, max;
+	const char *const *enums;
+	bool repeat; /* may appear more than once */
+	int (*parse)(struct conf_pctx *, const struct conf_kw *,
+	    const struct conf_line *);
+	void (*print)(FILE *, const void *stanza, int st, unsigned flags);
+};
+
+/* set bits beyond the table's slots */
+#define CONF_BIT_LOG_LEVEL 63
+
+extern const struct conf_kw conf_keywords[];
+extern const size_t conf_nkeywords;
+
+extern const char *const conf_role_names[];
+extern const char *const conf_cipher_names[];
+extern const char *const conf_debug_names[];
+
+/* Bookkeeping pointers of a stanza object. */
+void *conf_kw_base(void *stanza, int st, int base);
+uint64_t conf_stanza_set(const void *stanza, int st);
+
+/* conf_print.c: one stanza, for conf_diff */
+void conf_print_stanza(FILE *, const struct conf *, int st, const void *obj,
+    unsigned flags);
+
+#endif
