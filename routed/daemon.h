@@ -40,6 +40,7 @@ struct peer {
 	struct tunnel *tun;     /* its own point-to-point tunnel, or NULL */
 	struct dp_tun *dt;
 	struct loop_timer timer; /* tunnel retry deadline */
+	struct loop_timer ka_timer; /* NAT keepalives (UDP encapsulation) */
 	struct dp_link link;
 	bool link_added;
 	bool nbr_added;         /* a neighbour on the site's multipoint */

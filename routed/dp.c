@@ -48,11 +48,13 @@
 #include <gripd/log.h>
 
 #include "dp.h"
+#include "lpm.h"
 
 #define DP_BATCH 64
 #define DP_HEADROOM 192 /* outer-in-ESP IP (40) + GRE (16) + ESP (24) + slack */
 #define DP_PKT_MAX 9216
 #define DP_SLOT (DP_HEADROOM + DP_PKT_MAX + 64)
+#define DP_TUN_TXQLEN 4096 /* see tun_set_txqlen() */
 
 enum { SOCK_RAW4, SOCK_RAW6, SOCK_UDP4, SOCK_UDP6, SOCK_MAX };
 
@@ -360,8 +362,11 @@ tx_one(struct dp_worker *w, struct dp_tun *dt, uint8_t *slot, size_t len,
 	} else {
 		struct tunnel_ip nh;
 		struct nbr nb;
+		struct tunnel_ip via;
 		if (inner_dst(pkt, len, &nh) < 0 ||
-		    nbr_lookup(t->nbrs, &nh, &nb) < 0) {
+		    (nbr_lookup(t->nbrs, &nh, &nb) < 0 &&
+		    (dt->routes == NULL || lpm_lookup(dt->routes, &nh, &via) < 0 ||
+		    nbr_lookup(t->nbrs, &via, &nb) < 0))) {
 			tunnel_count(&t->ctr.nbr_drops, 1);
 			return -1;
 		}
@@ -694,6 +699,8 @@ dpt_create(struct tunnel *t, void *arg)
 	t->ifindex = dt->dev.ifindex;
 	if ((r = tun_set_mtu(t->ifindex, t->mtu)) < 0)
 		goto fail;
+	if ((r = tun_set_txqlen(t->ifindex, DP_TUN_TXQLEN)) < 0)
+		goto fail;
 	const struct tunnel_prefix *pf[2] = { &t->inner4, &t->inner6 };
 	for (int i = 0; i < 2; i++) {
 		struct tun_ifaddr a = { 0 };
@@ -768,3 +775,33 @@ const struct tunnel_ops dp_tunnel_ops = {
 	.log = dpt_log,
 	.notify = dpt_notify,
 };
+
+int
+dp_send_keepalive(struct dp *dp, const struct dp_link *l)
+{
+	uint8_t ka[1];
+	size_t n = esp_nat_keepalive(ka, sizeof(ka));
+	int fd = dp->sock[l->peer.ss_family == AF_INET ? SOCK_UDP4 : SOCK_UDP6];
+
+	if (l->encap != ESP_ENCAP_UDP || fd < 0 || n == 0)
+		return -EINVAL;
+	if (sendto(fd, ka, n, MSG_DONTWAIT, (const struct sockaddr *)&l->peer,
+	    l->peer_len) < 0)
+		return -errno;
+	return 0;
+}
+
+int
+dp_mp_route_add(struct dp_tun *dt, const struct tunnel_prefix *prefix,
+    const struct tunnel_ip *nexthop)
+{
+	if (dt->routes == NULL)
+		return -EINVAL; /* not a multipoint tunnel */
+	return lpm_add(dt->routes, prefix, nexthop);
+}
+
+int
+dp_mp_route_del(struct dp_tun *dt, const struct tunnel_prefix *prefix)
+{
+	return dt->routes ? lpm_del(dt->routes, prefix) : -ENOENT;
+}

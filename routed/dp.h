@@ -34,6 +34,7 @@ struct dp_tun {
 	struct tunnel *t;
 	struct tun_dev dev;
 	struct dp_link *p2p; /* point-to-point: the one link */
+	struct lpm *routes;  /* multipoint: reverse routes -> neighbour */
 	bool registered;
 };
 
@@ -97,5 +98,17 @@ void dp_link_del(struct dp *dp, struct dp_link *l);
 void dp_synchronize(struct dp *dp);
 
 void dp_counters(struct dp *dp, struct dp_counters *c);
+
+/*
+ * Multipoint: packets the kernel routes into the TUN towards prefix go to
+ * the neighbour whose inner address is nexthop (a reverse route's
+ * gateway).  Returns 0 or -errno.
+ */
+int dp_mp_route_add(struct dp_tun *dt, const struct tunnel_prefix *prefix,
+    const struct tunnel_ip *nexthop);
+int dp_mp_route_del(struct dp_tun *dt, const struct tunnel_prefix *prefix);
+
+/* Sends one NAT keepalive (RFC 3948 2.3) to a UDP-encapsulated link. */
+int dp_send_keepalive(struct dp *dp, const struct dp_link *l);
 
 #endif

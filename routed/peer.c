@@ -36,6 +36,7 @@
 #include <gripd/tunmtu.h>
 
 #include "daemon.h"
+#include "lpm.h"
 
 static void
 tun_log(void *arg, int prio, const char *msg)
@@ -243,6 +244,21 @@ remove_sas(struct gripd *d, struct peer *p)
 	p->sa_in = p->sa_out = false;
 }
 
+/*
+ * RFC 3948 2.3: while ESP runs over UDP, a keepalive every nat-keepalive
+ * interval keeps NAT bindings open even when no traffic flows.
+ */
+static void
+keepalive_cb(struct loop_timer *lt, uint64_t now)
+{
+	struct peer *p = lt->arg;
+	struct gripd *d = p->d;
+
+	if (d->dp != NULL && p->link_added)
+		dp_send_keepalive(d->dp, &p->link);
+	loop_timer_arm(d->loop, lt, now + d->conf->site->nat_keepalive_ms);
+}
+
 static void
 tunnel_timer_cb(struct loop_timer *lt, uint64_t now)
 {
@@ -306,6 +322,13 @@ new_tunnel(struct gripd *d, const char *name, const char *ifname,
 		return NULL;
 	}
 	snprintf(t->ifname, sizeof(t->ifname), "%s", ifname);
+	/* Created before any worker can see the tunnel, never replaced. */
+	if (kind == TUNNEL_MULTIPOINT && (dt->routes = lpm_new()) == NULL) {
+		tunnel_fini(t);
+		free(t);
+		free(dt);
+		return NULL;
+	}
 	dt->t = t;
 	t->dp = dt;
 	t->underlay = d->underlay_ifindex ? TUNNEL_UL_UP : TUNNEL_UL_UNKNOWN;
@@ -323,6 +346,8 @@ free_tunnel(struct gripd *d, struct tunnel *t, struct dp_tun *dt,
 	tunnel_fsm(t, TUNNEL_EV_DESTROY, now);
 	tunnel_fini(t);
 	free(t);
+	if (dt)
+		lpm_free(dt->routes);
 	free(dt);
 }
 
@@ -339,6 +364,7 @@ peer_start(struct gripd *d, struct peer *p, uint64_t now)
 	if (p->id == 0)
 		p->id = ++d->next_peer_id;
 	loop_timer_init(&p->timer, tunnel_timer_cb, NULL);
+	loop_timer_init(&p->ka_timer, keepalive_cb, p);
 	if (d->dp == NULL || s == NULL)
 		return 0;
 	if (p->spoke && p->spoke->dynamic) {
@@ -417,6 +443,8 @@ peer_start(struct gripd *d, struct peer *p, uint64_t now)
 		    p->link.encap == ESP_ENCAP_UDP ? "udp 4500" : "raw esp");
 		if (p->tun)
 			feed(d, p->tun, &p->timer, TUNNEL_EV_SA_UP, now);
+		if (p->link.encap == ESP_ENCAP_UDP && s->nat_keepalive_ms > 0)
+			loop_timer_arm(d->loop, &p->ka_timer, now + s->nat_keepalive_ms);
 	} else {
 		log_info("%s %s: keying ike: waiting for IKE (not in this build yet)",
 		    p->hub ? "hub" : "spoke", p->name);
@@ -429,6 +457,7 @@ peer_stop(struct gripd *d, struct peer *p)
 {
 	uint64_t now = loop_clock_ms();
 
+	loop_timer_cancel(d->loop, &p->ka_timer);
 	if (d->dp == NULL)
 		return;
 	remove_sas(d, p);
@@ -515,6 +544,22 @@ link_cb(const struct tun_link_event *ev, void *arg)
 
 	if (ev->type == TUN_LINK_EV_RESYNC) {
 		tun_link_monitor_dump(d->linkmon);
+		return;
+	}
+	if (ev->type == TUN_LINK_EV_ADDR_ADD || ev->type == TUN_LINK_EV_ADDR_DEL) {
+		const struct conf_site *s = d->conf->site;
+		const struct conf_addr *la = ev->family == AF_INET ? &s->local4 : &s->local6;
+		if (la->family != ev->family ||
+		    memcmp(la->a, ev->addr, ev->family == AF_INET ? 4 : 16) != 0)
+			return;
+		if (ev->type == TUN_LINK_EV_ADDR_ADD) {
+			/* The local address (re)appeared: that is our underlay. */
+			d->underlay_ifindex = ev->ifindex;
+			d->underlay_mtu = ifindex_mtu(ev->ifindex);
+			underlay_event(d, true, "local address added");
+		} else {
+			underlay_event(d, false, "local address removed");
+		}
 		return;
 	}
 	if (d->underlay_ifindex == 0 || ev->ifindex != d->underlay_ifindex)

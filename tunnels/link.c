@@ -102,7 +102,7 @@ sock_open(struct nl_sock **skp)
 /* ---- configuration ---------------------------------------------------- */
 
 static int
-link_change(int ifindex, unsigned mtu, int up)
+link_change_q(int ifindex, unsigned mtu, int up, unsigned txqlen)
 {
 	struct rtnl_link *orig = NULL, *chg = NULL;
 	struct nl_sock *sk = NULL;
@@ -120,6 +120,8 @@ link_change(int ifindex, unsigned mtu, int up)
 	}
 	if (mtu > 0)
 		rtnl_link_set_mtu(chg, mtu);
+	if (txqlen > 0)
+		rtnl_link_set_txqlen(chg, txqlen);
 	if (up > 0)
 		rtnl_link_set_flags(chg, IFF_UP);
 	else if (up == 0)
@@ -132,6 +134,20 @@ out:
 		rtnl_link_put(orig);
 	nl_socket_free(sk);
 	return err;
+}
+
+static int
+link_change(int ifindex, unsigned mtu, int up)
+{
+	return link_change_q(ifindex, mtu, up, 0);
+}
+
+int
+tun_set_txqlen(int ifindex, unsigned qlen)
+{
+	if (qlen == 0)
+		return -EINVAL;
+	return link_change_q(ifindex, 0, -1, qlen);
 }
 
 int

@@ -59,6 +59,12 @@ struct tun_ifaddr {
  */
 int tun_set_mtu(int ifindex, unsigned mtu);
 int tun_set_up(int ifindex, bool up);
+/*
+ * The TUN's transmit queue.  The tun driver drops when it is full instead
+ * of pushing back, so a deeper queue than the default 500 absorbs the
+ * bursts a TCP sender makes while the datapath worker is busy.
+ */
+int tun_set_txqlen(int ifindex, unsigned qlen);
 int tun_addr_add(int ifindex, const struct tun_ifaddr *a);
 int tun_addr_del(int ifindex, const struct tun_ifaddr *a);
 
