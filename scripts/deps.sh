@@ -11,7 +11,8 @@ want=(build-essential cmake pkg-config libnl-3-dev libnl-route-3-dev
 for lane in "$@"; do
 	case "$lane" in
 	build) ;;
-	test) want+=(clang libclang-rt-14-dev) ;;
+	test) want+=(clang libclang-rt-14-dev iperf3)
+		interop=1 ;;
 	lab) ;;
 	bench) want+=(iperf3) ;;
 	*) echo "deps.sh: unknown lane '$lane'" >&2; exit 2 ;;
@@ -32,6 +33,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The interop lane's independent decoders (tshark, scapy) and tcpdump.
+if [ "${interop:-0}" = 1 ] && [ "$(id -u)" -eq 0 ]; then
+	"$(dirname "$0")/deps-interop.sh"
 fi
 
 # The unprivileged user gripd runs as (gripd.conf(5) `user`).
