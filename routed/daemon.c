@@ -233,6 +233,7 @@ apply_changes(struct gripd *d, struct conf *nc, struct reload_ctx *rc,
 	if (site_changed) {
 		log_info("site %s: changed, restarting every tunnel",
 		    nc->site ? nc->site->name : "-");
+		gripd_routing_stop(d);
 		gripd_dp_stop(d);
 	}
 	for (size_t i = 0; i < rc->n; i++) {
@@ -283,8 +284,10 @@ apply_changes(struct gripd *d, struct conf *nc, struct reload_ctx *rc,
 				peer_start(d, p, now);
 		}
 	}
-	if (site_changed && gripd_dp_open(d) == 0)
-		gripd_dp_start(d, now);
+	if (site_changed && gripd_dp_open(d) == 0 && gripd_dp_start(d, now) == 0)
+		gripd_routing_start(d, now);
+	else if (!site_changed)
+		adjd_advertise(d, now); /* e.g. the site's advertise lines */
 }
 
 int

@@ -17,6 +17,7 @@
 #include <gripd/conf.h>
 #include <gripd/loop.h>
 
+#include "adj.h"
 #include "dp.h"
 
 struct ctl;
@@ -47,6 +48,15 @@ struct peer {
 	bool sa_in, sa_out;     /* installed */
 	uint32_t spi_in, spi_out;
 	int cipher;             /* enum conf_cipher of the manual SAs */
+
+	/* Adjacency (adjd.c). */
+	bool adj_on;
+	struct adj adj;
+	struct loop_timer adj_timer;
+	int sock;               /* p2p: its own UDP socket; hub spokes: -1 */
+	struct loop_io sock_io;
+	struct tunnel_prefix *mp_routes; /* hub: prefixes routed to it on grip-mp */
+	size_t n_mp_routes;
 };
 
 struct gripd_counters {
@@ -75,6 +85,18 @@ struct gripd {
 	struct loop_timer mp_timer;
 	struct dp_ops_arg dp_arg;
 	struct tun_link_monitor *linkmon;
+	/* Adjacencies and routes (adjd.c). */
+	struct rib *rib;
+	struct kroute *kr;
+	struct loop_timer rib_timer;
+	int mp_sock;            /* hub: the adjacency socket on the multipoint */
+	struct loop_io mp_sock_io;
+	struct peer **by_id;    /* peers indexed by id */
+	size_t by_id_cap;
+	bool tracked_down;      /* a tracked interface is down: advertise nothing */
+	bool shutting_down;
+	struct loop_timer shutdown_timer;
+	uint32_t epoch;
 	struct loop_io linkmon_io;
 	int underlay_ifindex;   /* 0 = unknown */
 	unsigned underlay_mtu;
@@ -107,6 +129,23 @@ int peer_start(struct gripd *d, struct peer *p, uint64_t now);
 void peer_stop(struct gripd *d, struct peer *p);
 const char *peer_state(const struct peer *p);
 struct tunnel *peer_tunnel(const struct gripd *d, const struct peer *p);
+
+/* Adjacencies, RIB and kernel routes (adjd.c). */
+int gripd_routing_start(struct gripd *d, uint64_t now);
+void gripd_routing_stop(struct gripd *d);
+int adjd_peer_start(struct gripd *d, struct peer *p, uint64_t now);
+void adjd_peer_stop(struct gripd *d, struct peer *p, uint64_t now);
+/* Tunnel state changed: adjacencies on it go down or come back. */
+void adjd_tunnel_event(struct gripd *d, struct tunnel *t, bool up, uint64_t now);
+/* A link event for tracking (hub `track IFNAME`). */
+void adjd_link_event(struct gripd *d, const char *ifname, bool up, uint64_t now);
+/* Graceful shutdown: GOODBYE to every neighbour, then stop after a drain. */
+void gripd_shutdown(struct gripd *d, uint64_t now);
+/* Re-advertises our prefix set to every adjacency. */
+void adjd_advertise(struct gripd *d, uint64_t now);
+void adjd_clear(struct gripd *d, struct peer *p, uint64_t now);
+/* Pushes RIB decisions into the kernel. */
+void gripd_rib_sync(struct gripd *d, uint64_t now);
 
 /* Registers the control commands (show.c). */
 int gripd_register_commands(struct gripd *d);

@@ -61,7 +61,7 @@ on_signal(int signo, void *arg)
 	}
 	log_notice("gripd: %s received, shutting down",
 	    signo == SIGTERM ? "SIGTERM" : "SIGINT");
-	loop_stop(d->loop);
+	gripd_shutdown(d, loop_clock_ms());
 }
 
 /*
@@ -177,6 +177,7 @@ main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	gripd_apply_logging(&d);
+	d.mp_sock = -1;
 	d.uid = (uid_t)-1;
 	d.gid = (gid_t)-1;
 	if (geteuid() == 0 && privs_lookup(d.conf->global.user,
@@ -231,8 +232,10 @@ main(int argc, char **argv)
 			 "privileges given (uid %u)", (unsigned)geteuid());
 	}
 
-	if ((r = gripd_dp_start(&d, loop_clock_ms())) < 0) {
-		log_err("gripd: cannot start the datapath: %s", strerror(-r));
+	if ((r = gripd_dp_start(&d, loop_clock_ms())) < 0 ||
+	    (r = gripd_routing_start(&d, loop_clock_ms())) < 0) {
+		log_err("gripd: cannot start: %s", strerror(-r));
+		gripd_routing_stop(&d);
 		gripd_dp_stop(&d);
 		ctl_close(d.ctl);
 		return EXIT_RUNTIME;
@@ -255,6 +258,7 @@ main(int argc, char **argv)
 	notify_send("STOPPING=1");
 	if (r < 0)
 		log_err("gripd: event loop failed: %s", strerror(-r));
+	gripd_routing_stop(&d);
 	gripd_dp_stop(&d);
 	ctl_close(d.ctl);
 	gripd_free_peers(&d);

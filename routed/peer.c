@@ -56,7 +56,11 @@ static void
 tun_notify(struct tunnel *t, enum tunnel_state from, enum tunnel_state to,
     const char *reason, void *arg)
 {
-	/* The adjacency layer hooks in here (underlay down, SA gone). */
+	struct gripd *d = arg;
+
+	/* Underlay down, SA gone, admin down: the adjacencies go at once. */
+	if ((from == TUNNEL_S_READY) != (to == TUNNEL_S_READY))
+		adjd_tunnel_event(d, t, to == TUNNEL_S_READY, loop_clock_ms());
 }
 
 static void
@@ -449,6 +453,8 @@ peer_start(struct gripd *d, struct peer *p, uint64_t now)
 		log_info("%s %s: keying ike: waiting for IKE (not in this build yet)",
 		    p->hub ? "hub" : "spoke", p->name);
 	}
+	if (d->rib != NULL)
+		adjd_peer_start(d, p, now);
 	return 0;
 }
 
@@ -458,6 +464,7 @@ peer_stop(struct gripd *d, struct peer *p)
 	uint64_t now = loop_clock_ms();
 
 	loop_timer_cancel(d->loop, &p->ka_timer);
+	adjd_peer_stop(d, p, now);
 	if (d->dp == NULL)
 		return;
 	remove_sas(d, p);
@@ -546,6 +553,9 @@ link_cb(const struct tun_link_event *ev, void *arg)
 		tun_link_monitor_dump(d->linkmon);
 		return;
 	}
+	if (ev->type == TUN_LINK_EV_LINK || ev->type == TUN_LINK_EV_LINK_DEL)
+		adjd_link_event(d, ev->ifname, ev->type == TUN_LINK_EV_LINK && ev->up,
+		    loop_clock_ms());
 	if (ev->type == TUN_LINK_EV_ADDR_ADD || ev->type == TUN_LINK_EV_ADDR_DEL) {
 		const struct conf_site *s = d->conf->site;
 		const struct conf_addr *la = ev->family == AF_INET ? &s->local4 : &s->local6;

@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@
 #include <gripd/loop.h>
 
 #include "daemon.h"
+#include "fib.h"
+#include "rib.h"
 
 static struct gripd *
 ctx(struct ctl_req *req)
@@ -272,40 +275,243 @@ show_tunnels(struct ctl_req *req, struct sbuf *out)
 	return VTY_CMD_SUCCESS;
 }
 
-/* A list that later subsystems fill; until then an honest empty table. */
-static enum vty_status
-show_empty_list(struct ctl_req *req, struct sbuf *out, const char *key,
-    const char *header, const char *none)
+static void
+rid_str(uint32_t rid, char *buf, size_t len)
 {
-	ctx(req);
-	if (req->json) {
-		struct json j;
-		json_init(&j, out);
-		json_obj_open(&j, NULL);
-		json_arr_open(&j, key);
-		json_close(&j);
-		json_close(&j);
-		sbuf_add(out, "\n", 1);
-		return VTY_CMD_SUCCESS;
-	}
-	sbuf_printf(out, "%s\n%s\n", header, none);
-	return VTY_CMD_SUCCESS;
+	snprintf(buf, len, "%u.%u.%u.%u", rid >> 24, (rid >> 16) & 0xff,
+	    (rid >> 8) & 0xff, rid & 0xff);
+}
+
+static void
+adj_json(struct json *j, struct peer *p, uint64_t now)
+{
+	const struct adj *a = &p->adj;
+	char b[64];
+
+	json_obj_open(j, NULL);
+	json_str(j, "name", p->name);
+	json_str(j, "kind", p->hub ? "hub" : "spoke");
+	json_str(j, "state", adj_state_name(a->state));
+	json_uint(j, "state_ms", now - a->state_since);
+	json_str(j, "neighbor", a->peer.ss_family == AF_INET ?
+	    inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->peer)->sin_addr, b, sizeof(b)) :
+	    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&a->peer)->sin6_addr, b, sizeof(b)));
+	rid_str(a->peer_router_id, b, sizeof(b));
+	json_str(j, "neighbor_router_id", a->peer_known ? b : "");
+	json_uint(j, "hello_ms", a->hello_ms);
+	json_uint(j, "hold_ms", a->hold_ms);
+	json_uint(j, "neighbor_hold_ms", a->peer_known ? a->peer_hold_ms : 0);
+	json_uint(j, "hold_in_use_ms", a->hold_neg_ms);
+	if (a->last_hello_rx)
+		json_uint(j, "last_hello_ms_ago", now - a->last_hello_rx);
+	else
+		json_null(j, "last_hello_ms_ago");
+	json_uint(j, "flaps", a->flaps);
+	json_uint(j, "prefixes_in", a->prefixes_in);
+	json_uint(j, "prefixes_out", a->prefixes_out);
+	json_uint(j, "prefixes_refused", a->prefixes_refused);
+	json_uint(j, "version_out", a->our_version);
+	json_uint(j, "version_in", a->peer_version);
+	json_uint(j, "unacked_fragments", a->unacked);
+	json_obj_open(j, "counters");
+	json_uint(j, "hellos_in", a->c.hellos_in);
+	json_uint(j, "hellos_out", a->c.hellos_out);
+	json_uint(j, "updates_in", a->c.updates_in);
+	json_uint(j, "updates_out", a->c.updates_out);
+	json_uint(j, "update_retransmits", a->c.update_retx);
+	json_uint(j, "acks_in", a->c.acks_in);
+	json_uint(j, "acks_out", a->c.acks_out);
+	json_uint(j, "goodbyes_in", a->c.goodbyes_in);
+	json_uint(j, "goodbyes_out", a->c.goodbyes_out);
+	json_uint(j, "bad", a->c.bad);
+	json_uint(j, "unknown", a->c.unknown);
+	json_uint(j, "auth_failures", a->c.auth_fail);
+	json_uint(j, "replays", a->c.replays);
+	json_uint(j, "ignored", a->c.ignored);
+	json_uint(j, "send_errors", a->c.send_errors);
+	json_close(j);
+	json_close(j);
 }
 
 static enum vty_status
 show_adjacencies(struct ctl_req *req, struct sbuf *out)
 {
-	return show_empty_list(req, out, "adjacencies",
-	    "Name             State  Uptime    Hold   Last hello  Flaps  Prefixes in/out/refused",
-	    "(no adjacencies)");
+	struct gripd *d = ctx(req);
+	char up[32], last[32], hold[32];
+	int n = 0;
+
+	if (req->json) {
+		struct json j;
+		json_init(&j, out);
+		json_obj_open(&j, NULL);
+		json_arr_open(&j, "adjacencies");
+		for (struct peer *p = d->peers; p; p = p->next)
+			if (p->adj_on)
+				adj_json(&j, p, req->now);
+		json_close(&j);
+		json_close(&j);
+		sbuf_add(out, "\n", 1);
+		return VTY_CMD_SUCCESS;
+	}
+	sbuf_printf(out, "%-16s %-5s %-10s %-8s %-11s %-5s %s\n", "Name", "State",
+	    "Up/Down", "Hold", "Last hello", "Flaps", "Prefixes in/out/refused");
+	for (struct peer *p = d->peers; p; p = p->next) {
+		const struct adj *a = &p->adj;
+		if (!p->adj_on)
+			continue;
+		fmt_duration(req->now - a->state_since, up, sizeof(up));
+		if (a->last_hello_rx)
+			snprintf(last, sizeof(last), "%llums",
+			    (unsigned long long)(req->now - a->last_hello_rx));
+		else
+			snprintf(last, sizeof(last), "never");
+		snprintf(hold, sizeof(hold), "%ums", a->state == ADJ_DOWN ?
+		    a->hold_ms : a->hold_neg_ms);
+		sbuf_printf(out, "%-16s %-5s %-10s %-8s %-11s %-5llu %llu/%llu/%llu\n",
+		    p->name, adj_state_name(a->state), up, hold, last,
+		    (unsigned long long)a->flaps, (unsigned long long)a->prefixes_in,
+		    (unsigned long long)a->prefixes_out,
+		    (unsigned long long)a->prefixes_refused);
+		n++;
+	}
+	if (n == 0)
+		sbuf_printf(out, "(no adjacencies)\n");
+	return VTY_CMD_SUCCESS;
+}
+
+struct pfx_list {
+	struct rib_prefix *v;
+	size_t n, cap;
+};
+
+static void
+collect_prefix(const struct rib_prefix *p, void *arg)
+{
+	struct pfx_list *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct rib_prefix *v = realloc(l->v, cap * sizeof(*v));
+		if (v == NULL)
+			return;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *p;
+}
+
+static int
+pfx_sort(const void *a, const void *b)
+{
+	return rib_prefix_cmp(a, b);
+}
+
+static const char *
+peer_name_by_id(struct gripd *d, uint64_t id)
+{
+	if (id < d->by_id_cap && d->by_id[id] != NULL)
+		return d->by_id[id]->name;
+	return "?";
+}
+
+static const char *
+nh_str(const struct rib_nexthop *nh, char *buf, size_t len)
+{
+	char ifn[IF_NAMESIZE] = "?", a[INET6_ADDRSTRLEN] = "";
+
+	if_indextoname((unsigned)nh->ifindex, ifn);
+	if (nh->gw_family)
+		inet_ntop(nh->gw_family, nh->gw, a, sizeof(a));
+	snprintf(buf, len, "%s%s%s", nh->gw_family ? a : "", nh->gw_family ? " dev " : "dev ",
+	    ifn);
+	return buf;
 }
 
 static enum vty_status
 show_routes(struct ctl_req *req, struct sbuf *out)
 {
-	return show_empty_list(req, out, "routes",
-	    "Prefix                    Best via            Metric  Backups  Installed in",
-	    "(no routes)");
+	struct gripd *d = ctx(req);
+	struct pfx_list l = { 0 };
+	struct rib_cand c[32];
+	struct fib_route inst[8];
+	char pb[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN], nb[96];
+	struct json j;
+
+	if (d->rib)
+		rib_walk(d->rib, collect_prefix, &l);
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), pfx_sort);
+	if (req->json) {
+		json_init(&j, out);
+		json_obj_open(&j, NULL);
+		json_str(&j, "backend", d->kr ? "kernel" : "none");
+		json_arr_open(&j, "routes");
+	} else {
+		sbuf_printf(out, "Codes: > best, = ECMP, b backup, h failback hold-down; "
+				 "[metric] = cost + advertised; k: kernel metric\n");
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		const struct rib_prefix *p = &l.v[i];
+		size_t nc = rib_cands(d->rib, p, c, 32);
+		size_t ni = rib_installed(d->rib, p, inst, 8);
+		size_t nbest = 0;
+		snprintf(pb, sizeof(pb), "%s/%u", inet_ntop(p->family, p->addr, a,
+		    sizeof(a)), p->len);
+		for (size_t k = 0; k < nc && k < 32; k++)
+			nbest += c[k].best;
+		if (req->json) {
+			json_obj_open(&j, NULL);
+			json_str(&j, "prefix", pb);
+			json_arr_open(&j, "candidates");
+			for (size_t k = 0; k < nc && k < 32; k++) {
+				json_obj_open(&j, NULL);
+				json_str(&j, "peer", peer_name_by_id(d, c[k].peer));
+				json_str(&j, "role", c[k].best ? (nbest > 1 ? "ecmp" : "best") :
+				    "backup");
+				json_bool(&j, "held", c[k].held);
+				json_uint(&j, "metric", c[k].metric);
+				json_uint(&j, "advertised_metric", c[k].adv_metric);
+				json_str(&j, "nexthop", nh_str(&c[k].nh, nb, sizeof(nb)));
+				json_close(&j);
+			}
+			json_close(&j);
+			json_arr_open(&j, "installed");
+			for (size_t k = 0; k < ni && k < 8; k++) {
+				json_obj_open(&j, NULL);
+				json_uint(&j, "kernel_metric", inst[k].metric);
+				json_arr_open(&j, "nexthops");
+				for (size_t m = 0; m < inst[k].n; m++)
+					json_str(&j, NULL, nh_str(&inst[k].nh[m], nb, sizeof(nb)));
+				json_close(&j);
+				json_close(&j);
+			}
+			json_close(&j);
+			json_close(&j);
+			continue;
+		}
+		for (size_t k = 0; k < nc && k < 32; k++) {
+			uint32_t km = 0;
+			for (size_t m = 0; m < ni && m < 8 && !km; m++)
+				for (size_t q = 0; q < inst[m].n; q++)
+					if (memcmp(&inst[m].nh[q], &c[k].nh, sizeof(c[k].nh)) == 0)
+						km = inst[m].metric;
+			sbuf_printf(out, "%c%c %-22s [%u] via %-24s (%s)%s k:%u\n",
+			    c[k].best ? (nbest > 1 ? '=' : '>') : 'b',
+			    c[k].held ? 'h' : ' ', k == 0 ? pb : "",
+			    c[k].metric, nh_str(&c[k].nh, nb, sizeof(nb)),
+			    peer_name_by_id(d, c[k].peer),
+			    km ? "" : " not installed", km);
+		}
+	}
+	if (req->json) {
+		json_close(&j);
+		json_close(&j);
+		sbuf_add(out, "\n", 1);
+	} else if (l.n == 0) {
+		sbuf_printf(out, "(no routes)\n");
+	}
+	free(l.v);
+	return VTY_CMD_SUCCESS;
 }
 
 static void
@@ -514,13 +720,19 @@ static enum vty_status
 clear_adjacency(struct ctl_req *req, struct sbuf *out)
 {
 	struct gripd *d = ctx(req);
+	struct peer *p = gripd_peer_find(d, req->arg);
 
-	if (gripd_peer_find(d, req->arg) == NULL) {
+	if (p == NULL) {
 		sbuf_printf(out, "%% No hub or spoke named \"%s\"\n", req->arg);
 		return VTY_CMD_WARNING;
 	}
-	sbuf_printf(out, "%% %s has no adjacency yet\n", req->arg);
-	return VTY_CMD_WARNING;
+	if (!p->adj_on) {
+		sbuf_printf(out, "%% %s has no adjacency\n", req->arg);
+		return VTY_CMD_WARNING;
+	}
+	adjd_clear(d, p, req->now);
+	sbuf_printf(out, "adjacency with %s cleared\n", req->arg);
+	return VTY_CMD_SUCCESS;
 }
 
 static enum vty_status

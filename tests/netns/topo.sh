@@ -1,0 +1,154 @@
+# SPDX-License-Identifier: ISC
+# The failover lab topology (sourced after lib.sh).
+#
+#   hqhost          hqrtr                 hub1 (gripd)          inet            spoke (gripd)      lan
+#  10.1.0.10 ---- 10.1.0.1                                                                        10.0.65.10
+#                 10.255.1.1 ------- 10.255.1.2  [hq]                                                  |
+#                 10.255.2.1 ---+    198.51.100.2 [wan] ---- 198.51.100.1                         10.0.65.1 [lan]
+#                               |                            203.0.113.1 ---------------- 203.0.113.2 [wan]
+#                               +-- 10.255.2.2  [hq]         198.51.100.5                       |
+#                                   hub2 (gripd)             /                      grip-hub1 10.0.2.12/24
+#                                   198.51.100.6 [wan] -----+                       grip-hub2 10.0.3.12/24
+#
+#   hub1: multipoint grip-mp 10.0.2.1/24, cost 10 on the spoke; hub2: grip-mp 10.0.3.1/24, cost 20
+#   Each hub advertises the HQ prefix 10.1.0.0/16 and tracks its [hq] link;
+#   the spoke advertises 10.0.65.0/24, which each hub's spoke file allows.
+#   The HQ router reaches 10.0.65.0/24 through hub1 (metric 10) or hub2
+#   (metric 20), static: the measured direction here is spoke -> HQ.
+#
+# topo_up [COST1 COST2] [EXTRA_SITE_LINES]: builds the namespaces and writes
+# the three gripd configurations to $T/{hub1,hub2,spoke}; topo_start starts
+# the daemons.  Names of the namespaces: $NS_HQHOST $NS_HQRTR $NS_HUB1
+# $NS_HUB2 $NS_INET $NS_SPOKE $NS_LAN.
+
+topo_links() {
+	NS_HQHOST=$(ns hqhost); NS_HQRTR=$(ns hqrtr); NS_HUB1=$(ns hub1)
+	NS_HUB2=$(ns hub2); NS_INET=$(ns inet); NS_SPOKE=$(ns spoke); NS_LAN=$(ns lan)
+	for n in $NS_HQRTR $NS_HUB1 $NS_HUB2 $NS_INET $NS_SPOKE; do
+		ip netns exec "$n" sysctl -qw net.ipv4.ip_forward=1
+		ip netns exec "$n" sysctl -qw net.ipv4.conf.all.send_redirects=0
+		ip netns exec "$n" sysctl -qw net.ipv4.conf.all.rp_filter=0
+		ip netns exec "$n" sysctl -qw net.ipv4.conf.default.rp_filter=0
+	done
+	veth "$NS_HQHOST" eth0 "$NS_HQRTR" host
+	ip -n "$NS_HQHOST" addr add 10.1.0.10/24 dev eth0
+	ip -n "$NS_HQRTR" addr add 10.1.0.1/24 dev host
+	ip -n "$NS_HQHOST" route add default via 10.1.0.1
+	veth "$NS_HQRTR" hub1 "$NS_HUB1" hq
+	ip -n "$NS_HQRTR" addr add 10.255.1.1/30 dev hub1
+	ip -n "$NS_HUB1" addr add 10.255.1.2/30 dev hq
+	veth "$NS_HQRTR" hub2 "$NS_HUB2" hq
+	ip -n "$NS_HQRTR" addr add 10.255.2.1/30 dev hub2
+	ip -n "$NS_HUB2" addr add 10.255.2.2/30 dev hq
+	ip -n "$NS_HQRTR" route add 10.0.65.0/24 via 10.255.1.2 metric 10
+	ip -n "$NS_HQRTR" route add 10.0.65.0/24 via 10.255.2.2 metric 20
+	veth "$NS_HUB1" wan "$NS_INET" hub1
+	ip -n "$NS_HUB1" addr add 198.51.100.2/30 dev wan
+	ip -n "$NS_INET" addr add 198.51.100.1/30 dev hub1
+	ip -n "$NS_HUB1" route add default via 198.51.100.1
+	ip -n "$NS_HUB1" route add 10.1.0.0/16 via 10.255.1.1
+	veth "$NS_HUB2" wan "$NS_INET" hub2
+	ip -n "$NS_HUB2" addr add 198.51.100.6/30 dev wan
+	ip -n "$NS_INET" addr add 198.51.100.5/30 dev hub2
+	ip -n "$NS_HUB2" route add default via 198.51.100.5
+	ip -n "$NS_HUB2" route add 10.1.0.0/16 via 10.255.2.1
+	veth "$NS_SPOKE" wan "$NS_INET" spoke
+	ip -n "$NS_SPOKE" addr add 203.0.113.2/24 dev wan
+	ip -n "$NS_INET" addr add 203.0.113.1/24 dev spoke
+	ip -n "$NS_SPOKE" route add default via 203.0.113.1
+	veth "$NS_SPOKE" lan "$NS_LAN" eth0
+	ip -n "$NS_SPOKE" addr add 10.0.65.1/24 dev lan
+	ip -n "$NS_LAN" addr add 10.0.65.10/24 dev eth0
+	ip -n "$NS_LAN" route add default via 10.0.65.1
+}
+
+# topo_keys: one manually keyed SA pair per hub (AES-GCM-128).
+topo_keys() {
+	K1A=$(key_hex aes128gcm16 hub1-to-spoke); K1B=$(key_hex aes128gcm16 spoke-to-hub1)
+	K2A=$(key_hex aes128gcm16 hub2-to-spoke); K2B=$(key_hex aes128gcm16 spoke-to-hub2)
+}
+
+_key() { # DIR NAME HEX
+	mkdir -p "$1/keys"; echo "$3" >"$1/keys/$2.key"
+	chmod 600 "$1/keys/$2.key"; chown gripd "$1/keys/$2.key"
+}
+
+# topo_conf COST1 COST2 HELLO HOLD FAILBACK [SPOKE_EXTRA] [HUB_EXTRA]
+topo_conf() {
+	local c1=${1:-10} c2=${2:-20} hello=${3:-300ms} hold=${4:-900ms} fb=${5:-30s}
+	topo_keys
+	for h in 1 2; do
+		local d=$T/hub$h; mkdir -p "$d"; chmod 755 "$d"
+		local kin kout
+		if [ $h = 1 ]; then kin=$K1B; kout=$K1A; else kin=$K2B; kout=$K2A; fi
+		_key "$d" in "$kin"; _key "$d" out "$kout"
+		cat >"$d/gripd.conf" <<EOC
+user gripd
+control-socket $d/gripd.sock
+site hub$h
+ role hub
+ router-id 10.255.$h.2
+ local-address 198.51.100.$((h * 4 - 2))
+ datapath userspace
+ routes kernel
+ multipoint-interface grip-mp
+ tunnel-address 10.0.$((h + 1)).1/24
+ advertise 10.1.0.0/16
+ track hq
+ hello-interval $hello
+ hold-time $hold
+${7:-}
+!
+spoke branch
+ address 203.0.113.2
+ tunnel-address 10.0.$((h + 1)).12
+ allow 10.0.65.0/24 le 28
+ keying manual
+ manual-sa in spi 0x0000${h}b01 cipher aes128gcm16 key-file keys/in.key
+ manual-sa out spi 0x0000${h}a01 cipher aes128gcm16 key-file keys/out.key
+!
+EOC
+	done
+	local d=$T/spoke; mkdir -p "$d"; chmod 755 "$d"
+	_key "$d" hub1-in "$K1A"; _key "$d" hub1-out "$K1B"
+	_key "$d" hub2-in "$K2A"; _key "$d" hub2-out "$K2B"
+	cat >"$d/gripd.conf" <<EOC
+user gripd
+control-socket $d/gripd.sock
+site branch
+ role spoke
+ router-id 10.0.65.1
+ local-address 203.0.113.2
+ datapath userspace
+ routes kernel
+ advertise 10.0.65.0/24
+ hello-interval $hello
+ hold-time $hold
+ failback-delay $fb
+${6:-}
+!
+hub hub1
+ address 198.51.100.2
+ tunnel-address 10.0.2.12/24 peer 10.0.2.1
+ cost $c1
+ keying manual
+ manual-sa in spi 0x00001a01 cipher aes128gcm16 key-file keys/hub1-in.key
+ manual-sa out spi 0x00001b01 cipher aes128gcm16 key-file keys/hub1-out.key
+!
+hub hub2
+ address 198.51.100.6
+ tunnel-address 10.0.3.12/24 peer 10.0.3.1
+ cost $c2
+ keying manual
+ manual-sa in spi 0x00002a01 cipher aes128gcm16 key-file keys/hub2-in.key
+ manual-sa out spi 0x00002b01 cipher aes128gcm16 key-file keys/hub2-out.key
+!
+EOC
+}
+
+# topo_start: starts the three daemons; sets HUB1_PID HUB2_PID SPOKE_PID.
+topo_start() {
+	start_gripd "$NS_HUB1" "$T/hub1"; HUB1_PID=$GRIPD_PID
+	start_gripd "$NS_HUB2" "$T/hub2"; HUB2_PID=$GRIPD_PID
+	start_gripd "$NS_SPOKE" "$T/spoke"; SPOKE_PID=$GRIPD_PID
+}
