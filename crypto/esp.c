@@ -91,7 +91,8 @@ esp_sa_create(const struct esp_sa_params *p, uint64_t now,
 	    p->auth_key_len != ai->auth_key_len ||
 	    p->auth_key_len > sizeof(p->auth_key) ||
 	    (p->dir != ESP_DIR_IN && p->dir != ESP_DIR_OUT) ||
-	    (p->mode != ESP_MODE_TRANSPORT && p->mode != ESP_MODE_TUNNEL))
+	    (p->mode != ESP_MODE_TRANSPORT && p->mode != ESP_MODE_TUNNEL) ||
+	    (p->replay_off && p->esn))
 		return -EINVAL;
 	/* aligned members: aligned_alloc, sized to a multiple of 64 */
 	sa = aligned_alloc(64, (sizeof(*sa) + 63) & ~(size_t)63);
@@ -406,13 +407,20 @@ esp_decap(struct esp_worker *w, struct esp_sa *sa, uint8_t *buf, size_t len,
 		return rc;
 
 	/* Phase 1 of the replay check (RFC 4303 3.4.3), before the ICV. */
-	pthread_mutex_lock(&sa->replay_lock);
-	rc = esp_replay_check(&sa->replay, get32(buf + 4), &seq);
-	pthread_mutex_unlock(&sa->replay_lock);
-	if (rc == -EINVAL)
-		goto malformed;
-	if (rc < 0)
-		goto replay;
+	if (sa->p.replay_off) {
+		/* Only without ESN (esp_sa_create): seq is the wire's 32 bits. */
+		seq = get32(buf + 4);
+		if (seq == 0)
+			goto malformed;
+	} else {
+		pthread_mutex_lock(&sa->replay_lock);
+		rc = esp_replay_check(&sa->replay, get32(buf + 4), &seq);
+		pthread_mutex_unlock(&sa->replay_lock);
+		if (rc == -EINVAL)
+			goto malformed;
+		if (rc < 0)
+			goto replay;
+	}
 
 	if ((c = sa_cctx(w, sa)) == NULL)
 		return -ENOMEM;
@@ -452,11 +460,13 @@ esp_decap(struct esp_worker *w, struct esp_sa *sa, uint8_t *buf, size_t len,
 		return rc;
 
 	/* Phase 2: authentic, so it may move the window. */
-	pthread_mutex_lock(&sa->replay_lock);
-	rc = esp_replay_update(&sa->replay, seq);
-	pthread_mutex_unlock(&sa->replay_lock);
-	if (rc < 0)
-		goto replay;
+	if (!sa->p.replay_off) {
+		pthread_mutex_lock(&sa->replay_lock);
+		rc = esp_replay_update(&sa->replay, seq);
+		pthread_mutex_unlock(&sa->replay_lock);
+		if (rc < 0)
+			goto replay;
+	}
 
 	/* RFC 4303 2.4-2.6: trailer, padding 1, 2, 3..., next header. */
 	nh = ct[ctlen - 1];

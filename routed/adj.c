@@ -13,24 +13,24 @@
 #include "adj.h"
 
 static const char *const adj_state_names[ADJ_STATE_MAX] = {
-	[ADJ_DOWN] = "DOWN",
-	[ADJ_INIT] = "INIT",
-	[ADJ_UP] = "UP",
+    [ADJ_DOWN] = "DOWN",
+    [ADJ_INIT] = "INIT",
+    [ADJ_UP] = "UP",
 };
 
 static const char *const adj_event_names[ADJ_EV_MAX] = {
-	[ADJ_EV_START] = "START",
-	[ADJ_EV_HELLO_TIMER] = "HELLO_TIMER",
-	[ADJ_EV_HOLD_TIMER] = "HOLD_TIMER",
-	[ADJ_EV_RETX_TIMER] = "RETX_TIMER",
-	[ADJ_EV_TUNNEL_DOWN] = "TUNNEL_DOWN",
-	[ADJ_EV_TUNNEL_UP] = "TUNNEL_UP",
-	[ADJ_EV_CLEAR] = "CLEAR",
-	[ADJ_EV_SHUTDOWN] = "SHUTDOWN",
-	[ADJ_EV_HELLO_1WAY] = "HELLO_1WAY",
-	[ADJ_EV_HELLO_2WAY] = "HELLO_2WAY",
-	[ADJ_EV_GOODBYE_RX] = "GOODBYE_RX",
-	[ADJ_EV_PEER_RESTART] = "PEER_RESTART",
+    [ADJ_EV_START] = "START",
+    [ADJ_EV_HELLO_TIMER] = "HELLO_TIMER",
+    [ADJ_EV_HOLD_TIMER] = "HOLD_TIMER",
+    [ADJ_EV_RETX_TIMER] = "RETX_TIMER",
+    [ADJ_EV_TUNNEL_DOWN] = "TUNNEL_DOWN",
+    [ADJ_EV_TUNNEL_UP] = "TUNNEL_UP",
+    [ADJ_EV_CLEAR] = "CLEAR",
+    [ADJ_EV_SHUTDOWN] = "SHUTDOWN",
+    [ADJ_EV_HELLO_1WAY] = "HELLO_1WAY",
+    [ADJ_EV_HELLO_2WAY] = "HELLO_2WAY",
+    [ADJ_EV_GOODBYE_RX] = "GOODBYE_RX",
+    [ADJ_EV_PEER_RESTART] = "PEER_RESTART",
 };
 
 const char *
@@ -67,8 +67,8 @@ serial_lt(uint32_t a, uint32_t b)
 }
 
 int
-adj_init(struct adj *adj, const struct adj_cfg *cfg,
-    const struct adj_ops *ops, void *arg)
+adj_init(struct adj *adj, const struct adj_cfg *cfg, const struct adj_ops *ops,
+    void *arg)
 {
 	memset(adj, 0, sizeof(*adj));
 	adj->hello_ms = cfg->hello_ms ? cfg->hello_ms : ADJ_HELLO_DEFAULT_MS;
@@ -95,8 +95,8 @@ adj_init(struct adj *adj, const struct adj_cfg *cfg,
 		memcpy(adj->key, cfg->key, cfg->keylen);
 		adj->keylen = cfg->keylen;
 	}
-	adj->max_prefixes = cfg->max_prefixes ? cfg->max_prefixes :
-						ADJ_PEER_PREFIXES_DEFAULT;
+	adj->max_prefixes =
+	    cfg->max_prefixes ? cfg->max_prefixes : ADJ_PEER_PREFIXES_DEFAULT;
 	if (adj->max_prefixes > ADJ_SET_MAX)
 		adj->max_prefixes = ADJ_SET_MAX;
 	adj->mtu = cfg->mtu ? cfg->mtu : ADJ_MSG_MTU_DEFAULT;
@@ -291,7 +291,7 @@ send_fragment(struct adj *adj, size_t i)
 	u.count = (uint16_t)(adj->frag_start[i + 1] - adj->frag_start[i]);
 	hdr_next(adj, &h);
 	if (adj_update_encode(buf, adj->mtu, &len, &h, &u,
-		adj->our + u.offset) != 0) {
+		u.count ? adj->our + u.offset : NULL) != 0) {
 		adj->c.send_errors++;
 		return;
 	}
@@ -303,8 +303,8 @@ send_fragment(struct adj *adj, size_t i)
 static int
 frags_plan(struct adj *adj)
 {
-	size_t n = adj_update_frag_count(adj->our, adj->our_n, adj->mtu,
-	    adj->auth);
+	size_t n =
+	    adj_update_frag_count(adj->our, adj->our_n, adj->mtu, adj->auth);
 	size_t i, pos = 0;
 
 	frags_reset(adj);
@@ -318,8 +318,9 @@ frags_plan(struct adj *adj)
 	}
 	for (i = 0; i < n; i++) {
 		adj->frag_start[i] = pos;
-		pos += adj_update_frag_fit(adj->our + pos, adj->our_n - pos,
-		    adj->mtu, adj->auth);
+		if (pos < adj->our_n) /* never NULL + 0: the set may be empty */
+			pos += adj_update_frag_fit(adj->our + pos,
+			    adj->our_n - pos, adj->mtu, adj->auth);
 	}
 	adj->frag_start[n] = pos;
 	adj->frag_count = n;
@@ -359,8 +360,8 @@ peer_forget_routes(struct adj *adj)
 
 /* The one place the state changes. */
 static void
-adj_set_state(struct adj *adj, enum adj_state to, const char *reason,
-    uint64_t now)
+adj_set_state(
+    struct adj *adj, enum adj_state to, const char *reason, uint64_t now)
 {
 	enum adj_state from = adj->state;
 
@@ -409,8 +410,8 @@ retransmit(struct adj *adj, uint64_t now)
 			send_fragment(adj, i);
 		}
 	}
-	adj->retx_ms = adj->retx_ms * 2 > ADJ_RETX_MAX_MS ? ADJ_RETX_MAX_MS :
-							   adj->retx_ms * 2;
+	adj->retx_ms = adj->retx_ms * 2 > ADJ_RETX_MAX_MS ? ADJ_RETX_MAX_MS
+							  : adj->retx_ms * 2;
 	adj->retx_due = now + adj->retx_ms;
 }
 
@@ -467,8 +468,8 @@ adj_fsm(struct adj *adj, enum adj_event ev, uint64_t now)
 		if (adj->state == ADJ_DOWN)
 			adj_set_state(adj, ADJ_INIT, "hello heard", now);
 		else if (adj->state == ADJ_UP)
-			adj_set_state(adj, ADJ_INIT, "peer no longer hears us",
-			    now);
+			adj_set_state(
+			    adj, ADJ_INIT, "peer no longer hears us", now);
 		break;
 	case ADJ_EV_HELLO_2WAY:
 		if (adj->state == ADJ_DOWN)
@@ -525,8 +526,8 @@ input_hello(struct adj *adj, const struct adj_msg *m, uint64_t now)
 	memcpy(adj->peer_name, hl->name, sizeof(adj->peer_name));
 	adj->last_hello_rx = now;
 	/* BGP's rule (RFC 4271 4.2): the smaller hold time is used */
-	adj->hold_neg_ms = hl->hold_ms < adj->hold_ms ? hl->hold_ms :
-							adj->hold_ms;
+	adj->hold_neg_ms =
+	    hl->hold_ms < adj->hold_ms ? hl->hold_ms : adj->hold_ms;
 	adj->hold_due = now + adj->hold_neg_ms;
 	two_way = (hl->flags & ADJ_HELLO_F_HEARD) &&
 		  hl->nbr_router_id == adj->router_id &&
@@ -542,10 +543,10 @@ static int
 asm_start(struct adj *adj, const struct adj_update *u)
 {
 	asm_reset(adj);
-	adj->asm_cap = u->total < adj->max_prefixes ? u->total :
-						      adj->max_prefixes;
-	adj->asm_set = calloc(adj->asm_cap ? adj->asm_cap : 1,
-	    sizeof(*adj->asm_set));
+	adj->asm_cap =
+	    u->total < adj->max_prefixes ? u->total : adj->max_prefixes;
+	adj->asm_set =
+	    calloc(adj->asm_cap ? adj->asm_cap : 1, sizeof(*adj->asm_set));
 	adj->asm_filled = calloc(adj->asm_cap ? adj->asm_cap : 1, 1);
 	adj->asm_frag_seen = calloc(u->frag_count, 1);
 	if (adj->asm_set == NULL || adj->asm_filled == NULL ||
@@ -616,7 +617,8 @@ input_update(struct adj *adj, const uint8_t *buf, const struct adj_msg *m)
 	if ((r = asm_start(adj, u)) != 0)
 		return r;
 add:
-	if (u->frag_count != adj->asm_frag_count || u->total != adj->asm_total) {
+	if (u->frag_count != adj->asm_frag_count ||
+	    u->total != adj->asm_total) {
 		adj->c.bad++;
 		return -EBADMSG;
 	}
@@ -710,9 +712,9 @@ adj_input(struct adj *adj, const uint8_t *buf, size_t len, uint64_t now)
 	if (adj->peer_known && (m.hdr.router_id != adj->peer_router_id ||
 				   m.hdr.epoch != adj->peer_epoch)) {
 		snprintf(adj->why, sizeof(adj->why), "%s",
-		    m.hdr.router_id != adj->peer_router_id ?
-			"peer router-id changed" :
-			"peer restarted (new epoch)");
+		    m.hdr.router_id != adj->peer_router_id
+			? "peer router-id changed"
+			: "peer restarted (new epoch)");
 		adj_fsm(adj, ADJ_EV_PEER_RESTART, now);
 	}
 
@@ -738,8 +740,8 @@ adj_input(struct adj *adj, const uint8_t *buf, size_t len, uint64_t now)
 }
 
 int
-adj_set_prefixes(struct adj *adj, const struct adj_prefix *v, size_t n,
-    uint64_t now)
+adj_set_prefixes(
+    struct adj *adj, const struct adj_prefix *v, size_t n, uint64_t now)
 {
 	struct adj_prefix *copy = NULL;
 	size_t i;

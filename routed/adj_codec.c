@@ -86,9 +86,9 @@ adj_prefix_check(const struct adj_prefix *p, char *err, size_t errlen)
 	if (p->plen > max)
 		DROP(-EINVAL, "prefix length %u (max %u)", p->plen, max);
 	for (i = 0; i < alen; i++) {
-		unsigned keep = p->plen >= 8 * (i + 1) ? 8 :
-				p->plen <= 8 * i	? 0 :
-							  p->plen - 8 * i;
+		unsigned keep = p->plen >= 8 * (i + 1) ? 8
+				: p->plen <= 8 * i     ? 0
+						       : p->plen - 8 * i;
 		uint8_t mask = (uint8_t)(0xff00 >> keep);
 
 		if (p->addr.b[i] & ~mask)
@@ -253,12 +253,12 @@ adj_msg_decode(const uint8_t *buf, size_t len, struct adj_msg *out, char *err,
 
 	switch (h->type) {
 	case ADJ_T_HELLO:
-		r = hello_body(buf + off, end - off, &out->u.hello, err,
-		    errlen);
+		r = hello_body(
+		    buf + off, end - off, &out->u.hello, err, errlen);
 		break;
 	case ADJ_T_UPDATE:
-		r = update_body(buf + off, end - off, &out->u.update, off, err,
-		    errlen);
+		r = update_body(
+		    buf + off, end - off, &out->u.update, off, err, errlen);
 		break;
 	case ADJ_T_ACK:
 		if (end - off < ADJ_ACK_LEN)
@@ -324,8 +324,8 @@ adj_msg_decode(const uint8_t *buf, size_t len, struct adj_msg *out, char *err,
 }
 
 void
-adj_prefix_iter_init(struct adj_prefix_iter *it, const uint8_t *buf,
-    const struct adj_msg *m)
+adj_prefix_iter_init(
+    struct adj_prefix_iter *it, const uint8_t *buf, const struct adj_msg *m)
 {
 	if (m->hdr.type != ADJ_T_UPDATE) {
 		it->p = NULL;
@@ -356,8 +356,8 @@ adj_prefix_iter_next(struct adj_prefix_iter *it, struct adj_prefix *p)
 
 /* Writes the header; body_len excludes header and trailer. */
 static int
-hdr_encode(uint8_t *buf, size_t buflen, const struct adj_hdr *h,
-    uint8_t type, size_t body_len, size_t *total)
+hdr_encode(uint8_t *buf, size_t buflen, const struct adj_hdr *h, uint8_t type,
+    size_t body_len, size_t *total)
 {
 	size_t len = ADJ_HDR_LEN + body_len + (h->auth ? ADJ_AUTH_LEN : 0);
 
@@ -464,8 +464,8 @@ adj_ack_encode(uint8_t *buf, size_t buflen, size_t *outlen,
 
 	if (m->frag_count == 0 || m->frag_index >= m->frag_count)
 		return -EINVAL;
-	if ((r = hdr_encode(buf, buflen, h, ADJ_T_ACK, ADJ_ACK_LEN,
-		 outlen)) != 0)
+	if ((r = hdr_encode(buf, buflen, h, ADJ_T_ACK, ADJ_ACK_LEN, outlen)) !=
+	    0)
 		return r;
 	put32(b, m->version);
 	put16(b + 4, m->frag_index);
@@ -480,8 +480,8 @@ adj_goodbye_encode(uint8_t *buf, size_t buflen, size_t *outlen,
 	uint8_t *b = buf + ADJ_HDR_LEN;
 	int r;
 
-	if ((r = hdr_encode(buf, buflen, h, ADJ_T_GOODBYE, ADJ_GOODBYE_LEN,
-		 outlen)) != 0)
+	if ((r = hdr_encode(
+		 buf, buflen, h, ADJ_T_GOODBYE, ADJ_GOODBYE_LEN, outlen)) != 0)
 		return r;
 	b[0] = m->reason;
 	b[1] = 0;
@@ -515,15 +515,14 @@ frag_fit(const struct adj_prefix *v, size_t n, size_t budget)
 }
 
 size_t
-adj_update_frag_fit(const struct adj_prefix *v, size_t n, size_t mtu,
-    bool auth)
+adj_update_frag_fit(const struct adj_prefix *v, size_t n, size_t mtu, bool auth)
 {
 	return frag_fit(v, n, frag_budget(mtu, auth));
 }
 
 size_t
-adj_update_frag_count(const struct adj_prefix *v, size_t n, size_t mtu,
-    bool auth)
+adj_update_frag_count(
+    const struct adj_prefix *v, size_t n, size_t mtu, bool auth)
 {
 	size_t budget = frag_budget(mtu, auth), pos = 0, frags = 0;
 
@@ -548,7 +547,7 @@ adj_update_frag_range(const struct adj_prefix *v, size_t n, size_t mtu,
 	if (budget == 0 || n > ADJ_SET_MAX)
 		return -EINVAL;
 	for (k = 0;; k++) {
-		c = frag_fit(v + pos, n - pos, budget);
+		c = pos < n ? frag_fit(v + pos, n - pos, budget) : 0;
 		if (k == i) {
 			if (c == 0 && (n > 0 || i > 0))
 				return -EINVAL; /* past the last fragment */
@@ -584,8 +583,8 @@ has_trailer(const uint8_t *buf, size_t len)
 }
 
 int
-adj_auth_sign(uint8_t *buf, size_t len, const uint8_t *key, size_t keylen,
-    uint32_t keyid)
+adj_auth_sign(
+    uint8_t *buf, size_t len, const uint8_t *key, size_t keylen, uint32_t keyid)
 {
 	if (!has_trailer(buf, len) || key == NULL || keylen == 0 ||
 	    keylen > ADJ_KEY_MAX)
@@ -609,8 +608,8 @@ adj_auth_verify(const uint8_t *buf, size_t len, const uint8_t *key,
 		return -EACCES;
 	if ((r = auth_mac(buf, len, key, keylen, mac)) != 0)
 		return r;
-	if (CRYPTO_memcmp(mac, buf + len - ADJ_AUTH_MAC_LEN,
-		ADJ_AUTH_MAC_LEN) != 0)
+	if (CRYPTO_memcmp(
+		mac, buf + len - ADJ_AUTH_MAC_LEN, ADJ_AUTH_MAC_LEN) != 0)
 		return -EACCES;
 	return 0;
 }

@@ -272,7 +272,12 @@ op_routes(struct adj *adj, const struct adj_prefix *v, size_t n, void *arg)
 		memcpy(rv[i].pfx.addr, v[i].addr.b, 16);
 		rv[i].metric = v[i].metric;
 	}
-	if (d->rib) {
+	/*
+	 * Leaving UP, the adjacency reports an empty set after the state
+	 * change; rib_peer_down already withdrew everything, and feeding the
+	 * empty set would bring the peer "up" again in the RIB.
+	 */
+	if (d->rib && adj->state == ADJ_UP) {
 		int r = rib_peer_routes(d->rib, p->id, rv, n, now);
 		if (r < 0)
 			log_warn("%s: prefixes not taken: %s", adj->name, strerror(-r));
@@ -818,4 +823,15 @@ gripd_routing_stop(struct gripd *d)
 	free(d->by_id);
 	d->by_id = NULL;
 	d->by_id_cap = 0;
+}
+
+/*
+ * A reload changed only how much a hub costs: tell the RIB, keep the
+ * tunnel and the adjacency (no flap for a metric change).
+ */
+void
+adjd_peer_recost(struct gripd *d, struct peer *p, uint64_t now)
+{
+	rib_peer_update(d, p, now);
+	gripd_rib_sync(d, now);
 }

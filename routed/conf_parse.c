@@ -981,7 +981,7 @@ parse_allow(struct conf_pctx *p, const struct conf_kw *kw,
 	return 0;
 }
 
-/* manual-sa in|out spi SPI cipher C key-file PATH [esn] */
+/* manual-sa in|out spi SPI cipher C key-file PATH [esn] [replay-window N] */
 static int
 parse_manual_sa(struct conf_pctx *p, const struct conf_kw *kw,
     const struct conf_line *ln)
@@ -991,7 +991,7 @@ parse_manual_sa(struct conf_pctx *p, const struct conf_kw *kw,
 	int e;
 
 	memset(&sa, 0, sizeof(sa));
-	if (want_args(p, kw, ln, 7, 8) != 0)
+	if (want_args(p, kw, ln, 7, 10) != 0)
 		return -EINVAL;
 	if (strcmp(ln->tok[1].s, "in") == 0)
 		in = true;
@@ -1026,12 +1026,30 @@ parse_manual_sa(struct conf_pctx *p, const struct conf_kw *kw,
 		    ln->tok[6].s);
 	if (conf_check_path(ln->tok[7].s, p->err, sizeof(p->err)) != 0)
 		return perr(p, ln, 7, "%s", p->err);
-	if (ln->ntok == 9) {
-		if (strcmp(ln->tok[8].s, "esn") != 0)
-			return perr(p, ln, 8, "unexpected '%s' (expected "
-			    "'esn' or end of line)", ln->tok[8].s);
-		sa.esn = true;
+	for (size_t i = 8; i < ln->ntok; i++) {
+		if (strcmp(ln->tok[i].s, "esn") == 0 && !sa.esn) {
+			sa.esn = true;
+		} else if (strcmp(ln->tok[i].s, "replay-window") == 0 &&
+		    !sa.replay_set && i + 1 < ln->ntok) {
+			i++;
+			if (strcmp(ln->tok[i].s, "off") == 0) {
+				sa.replay_window = 0;
+			} else if (conf_parse_u32(ln->tok[i].s, 64, 4096,
+			    &sa.replay_window, p->err, sizeof(p->err)) != 0) {
+				return perr(p, ln, i, "replay-window: %s (or 'off')",
+				    p->err);
+			}
+			sa.replay_set = true;
+		} else {
+			return perr(p, ln, i, "unexpected '%s' (expected 'esn', "
+			    "'replay-window N|off' or end of line)", ln->tok[i].s);
+		}
 	}
+	if (sa.esn && !sa.replay_set)
+		sa.replay_window = 2048; /* ESN needs the window (RFC 4303 A2) */
+	if (sa.esn && sa.replay_window == 0)
+		return perr(p, ln, 1, "esn needs an anti-replay window "
+		    "(RFC 4303 appendix A2): drop 'replay-window off'");
 	sa.set = true;
 	sa.loc = ploc(p, ln, 1);
 	snprintf(sa.key.path, sizeof(sa.key.path), "%s", ln->tok[7].s);
@@ -1174,7 +1192,7 @@ const struct conf_kw conf_keywords[] = {
 	KW("keying", "ike|manual", H | P, CONF_K_ENUM, CONF_B_OPTS,
 	    OFF(conf_opts, keying), 0, 0, keyings),
 	SPECIALR("manual-sa",
-	    "in|out spi SPI cipher CIPHER key-file PATH [esn]", H | P,
+	    "in|out spi SPI cipher CIPHER key-file PATH [esn] [replay-window N|off]", H | P,
 	    parse_manual_sa, conf_print_manual_sa),
 	KW("ike-identity", "ID", S | H | P, CONF_K_IDENT, CONF_B_OPTS,
 	    OFF(conf_opts, ike_identity), 0, 0, NULL),

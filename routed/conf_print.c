@@ -258,9 +258,15 @@ print_sa(FILE *f, const char *dir, const struct conf_manual_sa *sa)
 {
 	if (!sa->set)
 		return;
-	fprintf(f, " manual-sa %s spi 0x%08x cipher %s key-file %s%s\n", dir,
+	char rw[32] = "";
+
+	if (sa->replay_set && sa->replay_window)
+		snprintf(rw, sizeof(rw), " replay-window %u", sa->replay_window);
+	else if (sa->replay_set)
+		snprintf(rw, sizeof(rw), " replay-window off");
+	fprintf(f, " manual-sa %s spi 0x%08x cipher %s key-file %s%s%s\n", dir,
 	    sa->spi, conf_cipher_names[sa->cipher], sa->key.path,
-	    sa->esn ? " esn" : "");
+	    sa->esn ? " esn" : "", rw);
 }
 
 void

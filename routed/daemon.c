@@ -151,7 +151,62 @@ struct reload_change {
 	enum conf_obj obj;
 	enum conf_change ch;
 	char name[CONF_NAME_MAX];
+	bool soft; /* only the cost of a hub changed */
 };
+
+static bool
+addr_eq(const struct conf_addr *a, const struct conf_addr *b)
+{
+	return a->family == b->family && memcmp(a->a, b->a, 16) == 0;
+}
+
+static bool
+pfx_eq(const struct conf_prefix *a, const struct conf_prefix *b)
+{
+	return addr_eq(&a->addr, &b->addr) && a->len == b->len;
+}
+
+static bool
+secret_eq(const struct conf_secret *a, const struct conf_secret *b)
+{
+	return a->len == b->len && (a->len == 0 ||
+	    (a->data && b->data && memcmp(a->data, b->data, a->len) == 0));
+}
+
+static bool
+sa_eq(const struct conf_manual_sa *a, const struct conf_manual_sa *b)
+{
+	return a->set == b->set && a->spi == b->spi && a->cipher == b->cipher &&
+	    a->esn == b->esn && a->replay_window == b->replay_window &&
+	    secret_eq(&a->key, &b->key);
+}
+
+static bool
+opts_eq(const struct conf_opts *a, const struct conf_opts *b)
+{
+	return a->hello_ms == b->hello_ms && a->hold_ms == b->hold_ms &&
+	    a->gre_key_set == b->gre_key_set && a->gre_key == b->gre_key &&
+	    a->gre_checksum == b->gre_checksum && a->mtu == b->mtu &&
+	    a->mss_clamp == b->mss_clamp && a->keying == b->keying &&
+	    a->esp_mode == b->esp_mode && a->esp_encap == b->esp_encap &&
+	    a->shutdown == b->shutdown &&
+	    strcmp(a->ike_identity, b->ike_identity) == 0 &&
+	    secret_eq(&a->psk, &b->psk);
+}
+
+/* True when two hub stanzas differ at most in cost (and failback-delay). */
+static bool
+hub_soft_change(const struct conf_hub *a, const struct conf_hub *b)
+{
+	struct conf_opts oa = a->opts, ob = b->opts;
+
+	oa.failback_ms = ob.failback_ms = 0;
+	return addr_eq(&a->address, &b->address) &&
+	    strcmp(a->ifname, b->ifname) == 0 && pfx_eq(&a->tun4, &b->tun4) &&
+	    pfx_eq(&a->tun6, &b->tun6) && addr_eq(&a->peer4, &b->peer4) &&
+	    addr_eq(&a->peer6, &b->peer6) && sa_eq(&a->sa_in, &b->sa_in) &&
+	    sa_eq(&a->sa_out, &b->sa_out) && opts_eq(&oa, &ob);
+}
 
 struct reload_ctx {
 	struct gripd *d;
@@ -187,6 +242,8 @@ reload_cb(void *arg, enum conf_obj obj, enum conf_change ch, const char *name,
 	}
 	rc->v[rc->n].obj = obj;
 	rc->v[rc->n].ch = ch;
+	rc->v[rc->n].soft = obj == CONF_OBJ_HUB && ch == CONF_CHANGED &&
+	    hub_soft_change(oldobj, newobj);
 	snprintf(rc->v[rc->n].name, sizeof(rc->v[rc->n].name), "%s", name ? name : "");
 	rc->n++;
 }
@@ -241,7 +298,7 @@ apply_changes(struct gripd *d, struct conf *nc, struct reload_ctx *rc,
 		if (c->obj != CONF_OBJ_HUB && c->obj != CONF_OBJ_SPOKE)
 			continue;
 		struct peer *p = gripd_peer_find(d, c->name);
-		if (p == NULL || c->ch == CONF_ADDED)
+		if (p == NULL || c->ch == CONF_ADDED || c->soft)
 			continue;
 		peer_stop(d, p);
 		if (c->ch == CONF_REMOVED) {
@@ -278,6 +335,13 @@ apply_changes(struct gripd *d, struct conf *nc, struct reload_ctx *rc,
 		} else if (c->ch == CONF_CHANGED && p != NULL) {
 			p->changed_ms = now;
 			p->reconfigs++;
+			if (c->soft && !site_changed) {
+				log_info("%s %s: changed, cost now %u (tunnel and "
+					 "adjacency kept)", peer_kind_name(p->kind),
+				    c->name, p->hub->cost);
+				adjd_peer_recost(d, p, now);
+				continue;
+			}
 			log_info("%s %s: changed, reconfigured",
 			    peer_kind_name(p->kind), c->name);
 			if (!site_changed)

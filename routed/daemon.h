@@ -144,6 +144,7 @@ void gripd_shutdown(struct gripd *d, uint64_t now);
 /* Re-advertises our prefix set to every adjacency. */
 void adjd_advertise(struct gripd *d, uint64_t now);
 void adjd_clear(struct gripd *d, struct peer *p, uint64_t now);
+void adjd_peer_recost(struct gripd *d, struct peer *p, uint64_t now);
 /* Pushes RIB decisions into the kernel. */
 void gripd_rib_sync(struct gripd *d, uint64_t now);
 

@@ -202,6 +202,8 @@ sa_params(const struct peer *p, const struct conf_manual_sa *m, enum esp_dir dir
 	memcpy(sp->enc_key, m->key.data, enc);
 	sp->enc_key_len = enc;
 	sp->esn = m->esn;
+	sp->replay_off = m->replay_window == 0;
+	sp->replay_window = m->replay_window;
 	sp->mode = l->mode;
 	sp->encap = l->encap;
 	sp->sport = sp->dport = l->encap == ESP_ENCAP_UDP ? 4500 : 0;

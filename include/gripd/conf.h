@@ -128,6 +128,14 @@ struct conf_manual_sa {
 	uint32_t spi;
 	int cipher; /* enum conf_cipher */
 	bool esn;
+	/*
+	 * Inbound anti-replay window (RFC 4303 3.4.3) in packets; 0 = off, the
+	 * default for manual SAs (as Linux XFRM and IOS do): a restarted peer
+	 * starts its counter at 1 again, which a window would refuse forever.
+	 * replay_set: written in the file (printed back only then).
+	 */
+	uint32_t replay_window;
+	bool replay_set;
 	struct conf_secret key; /* key material incl. salt for AEAD */
 };
 

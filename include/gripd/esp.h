@@ -134,6 +134,7 @@ struct esp_sa_params {
 	struct esp_lifetime soft;
 	struct esp_lifetime hard;
 	uint32_t replay_window;		/* inbound; 0 = default (2048) */
+	bool replay_off;		/* no anti-replay (manual SAs; not with ESN) */
 	uint64_t tunnel_id;		/* the tunnel/peer of the SA */
 	void *cookie;			/* opaque for the datapath */
 };

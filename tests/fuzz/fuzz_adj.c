@@ -48,15 +48,15 @@ round_trip(const uint8_t *data, size_t size, const struct adj_msg *m)
 			n++;
 		if (n != m->u.update.count)
 			abort();
-		r = adj_update_encode(out, sizeof(out), &len, &h, &m->u.update,
-		    v);
+		r = adj_update_encode(
+		    out, sizeof(out), &len, &h, &m->u.update, v);
 		break;
 	case ADJ_T_ACK:
 		r = adj_ack_encode(out, sizeof(out), &len, &h, &m->u.ack);
 		break;
 	case ADJ_T_GOODBYE:
-		r = adj_goodbye_encode(out, sizeof(out), &len, &h,
-		    &m->u.goodbye);
+		r = adj_goodbye_encode(
+		    out, sizeof(out), &len, &h, &m->u.goodbye);
 		break;
 	default:
 		abort();
@@ -149,8 +149,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* every rejection says why */
 	} else {
 		round_trip(data, size, &m);
-		(void)adj_auth_verify(data, size, (const uint8_t *)"k", 1,
-		    m.hdr.key_id);
+		(void)adj_auth_verify(
+		    data, size, (const uint8_t *)"k", 1, m.hdr.key_id);
 	}
 	feed_adj(data, size);
 	return 0;

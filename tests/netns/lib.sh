@@ -109,6 +109,7 @@ key_hex() {
 # p2p_conf DIR SITE LOCAL HUBNAME PEER INNER/PLEN PEERINNER SPIIN SPIOUT KEYIN KEYOUT
 #          CIPHER MODE ENCAP [EXTRA-HUB-LINES]
 # Writes DIR/gripd.conf: a spoke-role site with one manually keyed hub.
+# P2P_SA_OPTS (e.g. "replay-window 2048") is appended to the inbound SA line.
 p2p_conf() {
 	local d=$1
 	mkdir -p "$d/keys"
@@ -131,7 +132,7 @@ hub $4
  interface grip-$4
  tunnel-address $6 peer $7
  keying manual
- manual-sa in spi $8 cipher ${12} key-file keys/in.key
+ manual-sa in spi $8 cipher ${12} key-file keys/in.key${P2P_SA_OPTS:+ $P2P_SA_OPTS}
  manual-sa out spi $9 cipher ${12} key-file keys/out.key
  esp-mode ${13}
  esp-encap ${14}
@@ -211,11 +212,19 @@ tcp_xfer() {
 
 # The packet tool of the datapath tests (python3, standard library; the
 # crafted-ESP command needs python3-cryptography and says so with exit 77).
-#   capture IF OUT COUNT TIMEOUT   first COUNT ESP packets (IP protocol 50 or
-#                                  UDP port 4500 that is not IKE/keepalive)
+#   capture IF OUT COUNT TIMEOUT [MINLEN]
+#                                  first COUNT ESP packets (IP protocol 50 or
+#                                  UDP port 4500 that is not IKE/keepalive) of
+#                                  at least MINLEN bytes (default 0)
 #                                  received on IF, one hex line each, to OUT
 #                                  (UDP checksums completed: veth leaves them
 #                                  partial); touches OUT.ready once listening
+#   count IF PROTO MINLEN SECONDS OUT
+#                                  counts the IP packets received on IF for
+#                                  SECONDS whose protocol is PROTO (a number,
+#                                  or notudp:PORT for all but UDP to PORT)
+#                                  and that are at least MINLEN bytes long;
+#                                  writes the count to OUT, touches OUT.ready
 #   send HEX...                    sends raw IP packets (header included)
 #   esp SRC DST raw|udp SPI SEQS BODY...
 #                                  sends IP(SRC>DST) [UDP 4500] SPI SEQ BODY
@@ -309,6 +318,7 @@ def aead(key):
 a = sys.argv[1:]
 if a[0] == 'capture':
     iface, out, count, tmo = a[1], a[2], int(a[3]), float(a[4])
+    minlen = int(a[5]) if len(a) > 5 else 0
     s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(3))
     s.bind((iface, 0))
     open(out + '.ready', 'w').close()
@@ -318,11 +328,41 @@ if a[0] == 'capture':
         if not r:
             break
         data, addr = s.recvfrom(65535)
-        if addr[2] != socket.PACKET_OUTGOING and esp_of(data) is not None:
+        if addr[2] != socket.PACKET_OUTGOING and len(data) >= minlen and \
+                esp_of(data) is not None:
             got.append(fix_udp(data))
     with open(out, 'w') as f:
         f.writelines(p.hex() + '\n' for p in got)
     sys.exit(0 if len(got) == count else 1)
+elif a[0] == 'count':
+    iface, proto, minlen, secs, out = a[1], a[2], int(a[3]), float(a[4]), a[5]
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(3))
+    s.bind((iface, 0))
+    open(out + '.ready', 'w').close()
+    n, end = 0, time.time() + secs
+    while time.time() < end:
+        r, _, _ = select.select([s], [], [], max(0, end - time.time()))
+        if not r:
+            break
+        p, addr = s.recvfrom(65535)
+        if addr[2] == socket.PACKET_OUTGOING or len(p) < max(minlen, 20):
+            continue
+        v = p[0] >> 4
+        if v == 4:
+            pr, l4 = p[9], p[(p[0] & 15) * 4:]
+        elif v == 6 and len(p) >= 40:
+            pr, l4 = p[6], p[40:]
+        else:
+            continue
+        if proto.startswith('notudp:'):
+            port = int(proto[7:])
+            if pr == 17 and len(l4) >= 4 and struct.unpack('!H', l4[2:4])[0] == port:
+                continue
+        elif pr != int(proto):
+            continue
+        n += 1
+    with open(out, 'w') as f:
+        f.write('%d\n' % n)
 elif a[0] == 'send':
     for h in a[1:]:
         send(bytes.fromhex(h))
@@ -373,16 +413,28 @@ PY
 # pkt NS ARGS...: runs the packet tool above in NS.
 pkt() { local n=$1; shift; ip netns exec "$n" python3 -c "$_DP_PY" "$@"; }
 
-# capture_start NS IF OUT COUNT TIMEOUT: the capture in the background, ready
-# when this returns; capture_wait OUT: waits for it, fails unless complete.
+# capture_start NS IF OUT COUNT TIMEOUT [MINLEN]: the capture in the
+# background, ready when this returns; capture_wait OUT: waits for it, fails
+# unless complete.
 capture_start() {
 	rm -f "$3" "$3.ready"
-	pkt "$1" capture "$2" "$3" "$4" "$5" &
+	pkt "$1" capture "$2" "$3" "$4" "$5" "${6:-0}" &
 	CAPTURE_PID=$!
 	PIDS+=("$CAPTURE_PID")
 	wait_for 5 test -e "$3.ready"
 }
 capture_wait() { wait "$CAPTURE_PID" && test -s "$1"; }
+
+# count_start NS IF PROTO MINLEN SECONDS OUT: the packet count above in the
+# background, listening when this returns; count_wait OUT prints the count.
+count_start() {
+	rm -f "$6" "$6.ready"
+	pkt "$1" count "$2" "$3" "$4" "$5" "$6" &
+	COUNT_PID=$!
+	PIDS+=("$COUNT_PID")
+	wait_for 5 test -e "$6.ready"
+}
+count_wait() { wait "$COUNT_PID"; cat "$1"; }
 
 # --- tcpdump capture helpers (interop lane) ------------------------------------
 

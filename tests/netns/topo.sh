@@ -152,3 +152,76 @@ topo_start() {
 	start_gripd "$NS_HUB2" "$T/hub2"; HUB2_PID=$GRIPD_PID
 	start_gripd "$NS_SPOKE" "$T/spoke"; SPOKE_PID=$GRIPD_PID
 }
+
+# --- measuring -----------------------------------------------------------------
+
+STOPWATCH=$GRIPD_BUILD/tests/stopwatch
+SW_RATE=${SW_RATE:-2000}
+
+# sw_start SECONDS [FLOWS]: stopwatch receiver on the HQ host and sender(s)
+# on the spoke LAN host, for SECONDS; FLOWS > 1 uses distinct source ports
+# (and run ids) so multipath hashing spreads them.
+sw_start() {
+	local secs=$1 flows=${2:-1} n=$((SW_RATE * $1))
+	SW_RECV_PIDS=(); SW_SEND_PIDS=()
+	for f in $(seq 1 "$flows"); do
+		rm -f "$T/sw$f.json"
+		ip netns exec "$NS_HQHOST" "$STOPWATCH" recv --listen 10.1.0.10:$((9000 + f)) \
+			--id "$f" --expect "$n" --until-idle 2 --duration $((secs + 10)) \
+			--gap-threshold-ms 20 --json "$T/sw$f.json" 2>"$T/swrecv$f.log" &
+		SW_RECV_PIDS+=($!); PIDS+=($!)
+	done
+	for f in $(seq 1 "$flows"); do
+		wait_for 5 grep -q listening "$T/swrecv$f.log"
+	done
+	for f in $(seq 1 "$flows"); do
+		ip netns exec "$NS_LAN" "$STOPWATCH" send --to 10.1.0.10:$((9000 + f)) \
+			--from 10.0.65.10:$((7000 + f)) --id "$f" --rate "$SW_RATE" \
+			--count "$n" >"$T/swsend$f.json" 2>&1 &
+		SW_SEND_PIDS+=($!); PIDS+=($!)
+	done
+}
+
+# sw_wait: waits for the run to end; sets SW_GAP_MS and SW_LOST (flow 1, or
+# the worst over all flows).
+sw_wait() {
+	local f=1 g l
+	for p in "${SW_SEND_PIDS[@]}"; do wait "$p" || true; done
+	for p in "${SW_RECV_PIDS[@]}"; do wait "$p" || true; done
+	SW_GAP_MS=0; SW_LOST=0
+	for p in "${SW_RECV_PIDS[@]}"; do
+		g=$(jget "$(cat "$T/sw$f.json")" 'int(j["longest_gap_ms"])')
+		l=$(jget "$(cat "$T/sw$f.json")" 'j["lost"]')
+		[ "$g" -gt "$SW_GAP_MS" ] && SW_GAP_MS=$g
+		[ "$l" -gt "$SW_LOST" ] && SW_LOST=$l
+		f=$((f + 1))
+	done
+}
+
+# best_hub: the hub the spoke's best route to HQ goes through ("hub1",
+# "hub2", "hub1,hub2" for ECMP, or "none").
+best_hub() {
+	gctl "$T/spoke" show routes json | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+b = [c["peer"] for r in j["routes"] if r["prefix"] == "10.1.0.0/16"
+     for c in r["candidates"] if c["role"] in ("best", "ecmp")]
+print(",".join(sorted(b)) or "none")'
+}
+
+# adj_state DIR NAME: state of one adjacency.
+adj_state() {
+	gctl "$1" show adjacencies json | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+print(([a["state"] for a in j["adjacencies"] if a["name"] == sys.argv[1]] or ["none"])[0])' "$2"
+}
+
+is_best() { [ "$(best_hub)" = "$1" ]; }
+adj_up() { [ "$(adj_state "$1" "$2")" = UP ]; }
+
+# start_hub N: (re)starts hub N's gripd.
+start_hub() {
+	start_gripd "$([ "$1" = 1 ] && echo "$NS_HUB1" || echo "$NS_HUB2")" "$T/hub$1"
+	eval "HUB$1_PID=$GRIPD_PID"
+}
