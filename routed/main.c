@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gripd/conf.h>
@@ -46,6 +47,44 @@ usage(FILE *f)
 	    "  -V         print the version and exit\n"
 	    "Exit status: 0 ok, 1 runtime error, 2 usage, %d configuration error.\n",
 	    DEFAULT_CONF, CONF_EXIT_ERROR);
+}
+
+/*
+ * The adjacency epoch (docs/protocol.md 5.2): the wall clock in seconds,
+ * but always above the last epoch this host used, so a restart within the
+ * same second or after the clock stepped back is not taken for a replay.
+ * Kept in GRIPD_STATEDIR/epoch, written before privileges are dropped.
+ */
+static uint32_t
+epoch_next(void)
+{
+	const char *dir = GRIPD_STATEDIR, *path = GRIPD_STATEDIR "/epoch";
+	char tmp[256], buf[32];
+	uint32_t e = (uint32_t)time(NULL), last = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f != NULL) {
+		if (fgets(buf, sizeof(buf), f) != NULL)
+			last = (uint32_t)strtoul(buf, NULL, 10);
+		fclose(f);
+	}
+	if (last >= e)
+		e = last + 1;
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		goto fail;
+	snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
+	if ((f = fopen(tmp, "w")) == NULL)
+		goto fail;
+	fprintf(f, "%u\n", e);
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		unlink(tmp);
+		goto fail;
+	}
+	return e;
+fail:
+	log_warn("gripd: cannot keep the adjacency epoch in %s: %s; using the "
+		 "clock alone", path, strerror(errno));
+	return e;
 }
 
 static void
@@ -213,6 +252,7 @@ main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 
+	d.epoch = epoch_next();
 	if ((r = gripd_dp_open(&d)) < 0) {
 		ctl_close(d.ctl);
 		return EXIT_RUNTIME;

@@ -1,60 +1,76 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: ISC
 #
-# The gripd lab (README "main job").  At this stage of the project:
+# The gripd lab (README "main job"): a spoke with two hubs and an HQ, each a
+# network namespace, GRE over ESP through gripd's userspace datapath.
 #
-#   +--------------------------------------+
-#   | netns lab-spoke                      |
-#   |   gripd -F -f etc/examples/spoke/... |  <- the shipped example spoke
-#   |   (drops to user gripd)              |     config: two hubs, west-1
-#   +--------------------------------------+     and west-2
+#   hqhost          hqrtr                 hub1 (gripd)          inet            spoke (gripd)      lan
+#  10.1.0.10 ---- 10.1.0.1                                                                        10.0.65.10
+#                 10.255.1.1 ------- 10.255.1.2  [hq]                                                  |
+#                 10.255.2.1 ---+    198.51.100.2 [wan] ---- 198.51.100.1                         10.0.65.1 [lan]
+#                               |                            203.0.113.1 ---------------- 203.0.113.2 [wan]
+#                               +-- 10.255.2.2  [hq]         198.51.100.5                       |
+#                                   hub2 (gripd)             /                      grip-hub1 10.0.2.12/24
+#                                   198.51.100.6 [wan] -----+                       grip-hub2 10.0.3.12/24
 #
-# It checks the configuration, starts the daemon in a namespace, shows what
-# gripctl reports (text and JSON), reloads, and tears everything down.
-# Later issues grow this into spoke + two hubs + HQ with traffic failing over.
+# It brings the lab up, shows the adjacencies and routes, sends 2,000
+# packets/s from the spoke LAN to the HQ host, kills hub1's gripd, reports
+# the measured outage while traffic moves to hub2, brings hub1 back (failback
+# after failback-delay, make-before-break, no loss) and tears it all down.
 . "$(dirname "$0")/lib.sh"
 require_root
+. "$(dirname "$0")/topo.sh"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
+c() { local who=$1; shift; printf '%s$ gripctl %s\n' "$who" "$*"; gctl "$T/$who" "$@"; }
 
-cp -r "$GRIPD_SRC/etc/examples/spoke" "$T/etc"
-# git keeps no 0600 modes; the daemon refuses secrets others could read.
-find "$T/etc" -path '*/keys/*' -type f -exec chmod 600 {} + -exec chown gripd {} +
-mkdir -p "$T/run" && chown gripd "$T/run"
-SOCK=$T/run/gripd.sock
-NS=$(ns lab-spoke)
+FAILBACK=5
+say "building the lab (7 namespaces, veth links, gripd on spoke, hub1 and hub2)"
+topo_links
+topo_conf 10 20 300ms 900ms ${FAILBACK}s
+topo_start
+wait_for 10 adj_up "$T/spoke" hub1 && wait_for 10 adj_up "$T/spoke" hub2 &&
+	wait_for 5 is_best hub1 || { echo "lab did not come up"; tail "$T"/*/gripd.log; exit 1; }
+c spoke show adjacencies
+c spoke show routes
+printf 'spoke$ ip route show proto gripd\n'; ip -n "$NS_SPOKE" route show proto 250
+c hub1 show adjacencies
+c hub1 show routes
+c spoke show sa
 
-say "check the example spoke configuration"
-run "$GRIPD" -n -f "$T/etc/gripd.conf"
-say "normalized (gripd -n -v)"
-run "$GRIPD" -n -v -f "$T/etc/gripd.conf"
+say "traffic: the spoke LAN host reaches the HQ host through hub1"
+run ip netns exec "$NS_LAN" ping -c 3 -i 0.2 -W 1 10.1.0.10
 
-say "start gripd in namespace $NS"
-ip netns exec "$NS" "$GRIPD" -F -f "$T/etc/gripd.conf" -s "$SOCK" >"$T/gripd.log" 2>&1 &
-GPID=$!
-PIDS+=($GPID)
-wait_for 10 test -S "$SOCK" || { cat "$T/gripd.log"; exit 1; }
-sed 's/^/  log: /' "$T/gripd.log"
-grep -E '^(Uid|CapEff|CapPrm|NoNewPrivs)' /proc/$GPID/status | sed 's/^/  \/proc: /'
+say "failing hub1 (kill -9 of its gripd) under 2,000 packets/s"
+sw_start 5
+sleep 1.5
+kill -KILL "$HUB1_PID"
+echo "hub1 killed; the spoke notices when its hold time (900 ms) runs out"
+sw_wait
+echo "measured outage: ${SW_GAP_MS} ms, ${SW_LOST} packets lost (hello 300 ms, hold 900 ms)"
+c spoke show adjacencies
+c spoke show routes
+run ip netns exec "$NS_LAN" ping -c 2 -i 0.2 -W 1 10.1.0.10
 
-c() { run "$GRIPCTL" -s "$SOCK" "$@"; }
-say "gripctl"
-c show version
-c show tunnels
-c show tunnels json
-c show adjacencies
-c show routes json
-c show counters
-c show config
+say "hub1 back: held down for failback-delay (${FAILBACK} s), then make-before-break"
+sw_start $((FAILBACK + 5))
+sleep 1
+start_hub 1
+wait_for 10 adj_up "$T/spoke" hub1
+c spoke show routes
+wait_for $((FAILBACK + 3)) is_best hub1
+sw_wait
+echo "failback: ${SW_LOST} packets lost, longest gap ${SW_GAP_MS} ms"
+c spoke show routes
 
-say "reload (SIGHUP) with an unchanged configuration"
-kill -HUP $GPID
-sleep 0.3
-tail -n 3 "$T/gripd.log" | sed 's/^/  log: /'
+say "graceful shutdown of hub1 (GOODBYE)"
+sw_start 4
+sleep 1.5
+kill -TERM "$HUB1_PID"
+sw_wait
+echo "planned maintenance: ${SW_LOST} packets lost, longest gap ${SW_GAP_MS} ms"
+c spoke show adjacencies
 
-say "stop"
-kill -TERM $GPID
-wait $GPID && echo "gripd exited cleanly"
-echo
-echo "lab finished: gripd started, answered gripctl, reloaded and stopped."
+say "tearing down"
+echo "lab finished: failover after a hub failure, failback and a planned shutdown, measured."

@@ -144,8 +144,9 @@ EOC
 # start_gripd NS DIR: runs gripd -F in NS with DIR/gripd.conf, log DIR/gripd.log,
 # waits for its control socket; sets GRIPD_PID.
 start_gripd() {
-	ip netns exec "$1" "$GRIPD" -F -f "$2/gripd.conf" >"$2/gripd.log" 2>&1 &
+	ip netns exec "$1" "$GRIPD" -F -f "$2/gripd.conf" >>"$2/gripd.log" 2>&1 &
 	GRIPD_PID=$!
+	disown "$GRIPD_PID" # no "Killed" notices when a test kills it on purpose
 	PIDS+=("$GRIPD_PID")
 	wait_for 10 test -S "$2/gripd.sock" || { echo "gripd in $1 did not start:"; cat "$2/gripd.log"; return 1; }
 }

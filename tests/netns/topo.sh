@@ -13,8 +13,10 @@
 #   hub1: multipoint grip-mp 10.0.2.1/24, cost 10 on the spoke; hub2: grip-mp 10.0.3.1/24, cost 20
 #   Each hub advertises the HQ prefix 10.1.0.0/16 and tracks its [hq] link;
 #   the spoke advertises 10.0.65.0/24, which each hub's spoke file allows.
-#   The HQ router reaches 10.0.65.0/24 through hub1 (metric 10) or hub2
-#   (metric 20), static: the measured direction here is spoke -> HQ.
+#   The HQ router reaches 10.0.65.0/24 statically through hub2 (metric 10)
+#   or hub1 (metric 20): the return path avoids the hub the tests fail, so
+#   replies keep flowing; the measured direction is spoke -> HQ (the HQ side
+#   follows the hubs' reverse routes once FRR/BGP carries them).
 #
 # topo_up [COST1 COST2] [EXTRA_SITE_LINES]: builds the namespaces and writes
 # the three gripd configurations to $T/{hub1,hub2,spoke}; topo_start starts
@@ -40,8 +42,8 @@ topo_links() {
 	veth "$NS_HQRTR" hub2 "$NS_HUB2" hq
 	ip -n "$NS_HQRTR" addr add 10.255.2.1/30 dev hub2
 	ip -n "$NS_HUB2" addr add 10.255.2.2/30 dev hq
-	ip -n "$NS_HQRTR" route add 10.0.65.0/24 via 10.255.1.2 metric 10
-	ip -n "$NS_HQRTR" route add 10.0.65.0/24 via 10.255.2.2 metric 20
+	ip -n "$NS_HQRTR" route add 10.0.65.0/24 via 10.255.2.2 metric 10
+	ip -n "$NS_HQRTR" route add 10.0.65.0/24 via 10.255.1.2 metric 20
 	veth "$NS_HUB1" wan "$NS_INET" hub1
 	ip -n "$NS_HUB1" addr add 198.51.100.2/30 dev wan
 	ip -n "$NS_INET" addr add 198.51.100.1/30 dev hub1
