@@ -334,15 +334,41 @@ tx_one(struct dp_worker *w, struct dp_tun *dt, uint8_t *slot, size_t len,
 	uint8_t *pkt = slot + DP_HEADROOM;
 	struct dp_link *l;
 	struct esp_sa *sa;
+	struct tunnel_ip nh4 = t->peer4, nh6 = t->peer6;
+
+	if (t->kind == TUNNEL_P2P) {
+		l = dt->p2p;
+		sa = l ? esp_sadb_lookup_out(dp->db, l->id) : NULL;
+	} else {
+		struct tunnel_ip nh, via;
+		struct nbr nb;
+		if (inner_dst(pkt, len, &nh) < 0 ||
+		    (nbr_lookup(t->nbrs, &nh, &nb) < 0 &&
+		    (dt->routes == NULL || lpm_lookup(dt->routes, &nh, &via) < 0 ||
+		    nbr_lookup(t->nbrs, &via, &nb) < 0))) {
+			tunnel_count(&t->ctr.nbr_drops, 1);
+			return -1;
+		}
+		sa = esp_sadb_lookup_out(dp->db, nb.sa);
+		l = sa ? esp_sa_cookie(sa) : NULL;
+		nh4 = nb.inner4;
+		nh6 = nb.inner6;
+	}
 
 	if (len > t->mtu) {
 		if (icmp_too_big_needed(pkt, len, t->mtu)) {
+			/*
+			 * From the next hop's inner address, as if the far
+			 * end of the tunnel reported it: an error from one of
+			 * our own addresses arriving on the TUN would be
+			 * dropped by the kernel as a martian source.
+			 */
 			struct icmp_src src = { 0 };
 			size_t ilen;
-			src.has_v4 = t->inner4.addr.family == AF_INET;
-			src.v4 = t->inner4.addr.u.v4;
-			src.has_v6 = t->inner6.addr.family == AF_INET6;
-			src.v6 = t->inner6.addr.u.v6;
+			src.has_v4 = nh4.family == AF_INET;
+			src.v4 = nh4.u.v4;
+			src.has_v6 = nh6.family == AF_INET6;
+			src.v6 = nh6.u.v6;
 			tunnel_count(&t->ctr.mtu_drops, 1);
 			if (icmp_too_big(w->icmp, sizeof(w->icmp), &ilen, pkt, len,
 			    t->mtu, &src) == 0 &&
@@ -355,24 +381,6 @@ tx_one(struct dp_worker *w, struct dp_tun *dt, uint8_t *slot, size_t len,
 	if ((t->mss4 || t->mss6) &&
 	    tcp_mss_clamp(pkt, len, (pkt[0] >> 4) == 4 ? t->mss4 : t->mss6) == 1)
 		tunnel_count(&t->ctr.mss_clamped, 1);
-
-	if (t->kind == TUNNEL_P2P) {
-		l = dt->p2p;
-		sa = l ? esp_sadb_lookup_out(dp->db, l->id) : NULL;
-	} else {
-		struct tunnel_ip nh;
-		struct nbr nb;
-		struct tunnel_ip via;
-		if (inner_dst(pkt, len, &nh) < 0 ||
-		    (nbr_lookup(t->nbrs, &nh, &nb) < 0 &&
-		    (dt->routes == NULL || lpm_lookup(dt->routes, &nh, &via) < 0 ||
-		    nbr_lookup(t->nbrs, &via, &nb) < 0))) {
-			tunnel_count(&t->ctr.nbr_drops, 1);
-			return -1;
-		}
-		sa = esp_sadb_lookup_out(dp->db, nb.sa);
-		l = sa ? esp_sa_cookie(sa) : NULL;
-	}
 	if (sa == NULL || l == NULL) {
 		cnt(&dp->tx_no_sa);
 		return -1;

@@ -123,7 +123,7 @@ user gripd
 control-socket $d/gripd.sock
 site $2
  role spoke
- router-id 192.0.2.1
+ router-id $(case $3 in *:*) echo 192.0.2.$((RANDOM % 250 + 1)) ;; *) echo "$3" ;; esac)
  local-address $3
  datapath userspace
 !
@@ -362,8 +362,9 @@ elif a[0] == 'count':
         elif pr != int(proto):
             continue
         n += 1
-    with open(out, 'w') as f:
+    with open(out + '.tmp', 'w') as f:
         f.write('%d\n' % n)
+    os.rename(out + '.tmp', out)
 elif a[0] == 'send':
     for h in a[1:]:
         send(bytes.fromhex(h))
@@ -427,15 +428,15 @@ capture_start() {
 capture_wait() { wait "$CAPTURE_PID" && test -s "$1"; }
 
 # count_start NS IF PROTO MINLEN SECONDS OUT: the packet count above in the
-# background, listening when this returns; count_wait OUT prints the count.
+# background, listening when this returns; count_wait OUT prints the count
+# once it is written (polls, so it works in a $(...) subshell too).
 count_start() {
 	rm -f "$6" "$6.ready"
 	pkt "$1" count "$2" "$3" "$4" "$5" "$6" &
-	COUNT_PID=$!
-	PIDS+=("$COUNT_PID")
+	PIDS+=($!)
 	wait_for 5 test -e "$6.ready"
 }
-count_wait() { wait "$COUNT_PID"; cat "$1"; }
+count_wait() { wait_for 15 test -s "$1" && cat "$1"; }
 
 # --- tcpdump capture helpers (interop lane) ------------------------------------
 

@@ -92,24 +92,16 @@ check "daemon saw nothing too big yet (mtu_drops 0)" [ "$(ctr mtu_drops)" = 0 ]
 
 # --- TUN raised to 1500: the daemon enforces M ----------------------------------
 ip -n "$SPK" link set grip-hub mtu 1500
-# KNOWN BUG (daemon, routed/dp.c:342-343, tx_one): the IPv4 "fragmentation
-# needed" is written into the TUN with the tunnel's OWN inner address
-# (t->inner4, 10.0.2.1 here) as source, so the spoke's kernel drops it as a
-# martian ("IPv4: martian source 192.168.65.2 from 10.0.2.1, on dev
-# grip-hub"; fib_validate_source refuses a local source unless accept_local)
-# and nobody ever sees it: icmp_sent counts, PMTUD is black-holed for IPv4,
-# forwarded and local alike.  IPv6 Packet Too Big is not affected.  The
-# three checks marked "KNOWN BUG" below fail until the source is an address
-# that is not local (e.g. the peer's inner address).
+# The daemon writes its "fragmentation needed" into the TUN from the next
+# hop's inner address (the far end of the tunnel): one of the spoke's own
+# addresses would be dropped by its kernel as a martian source.
 d0=$(ctr mtu_drops) i0=$(ctr icmp_sent)
 o=$(out "$LAN" -M do -s $((M - 27)) 10.66.0.4)
-# KNOWN BUG (see above)
 check "daemon: forwarded DF ping of M+1 gets Frag needed (mtu = $M) from the tunnel" \
 	has "From 10\.0\.2\.[12] .*Frag needed and DF set \(mtu = $M\)" "$o"
 check "daemon: mtu_drops counted" gt "$(ctr mtu_drops)" "$d0"
 check "daemon: icmp_sent counted" gt "$(ctr icmp_sent)" "$i0"
 o=$(out "$LAN" -M do -s $((M - 27)) 10.66.0.4)
-# KNOWN BUG (see above)
 check "LAN host learned M: the next M+1 DF ping fails locally" has "mtu=$M" "$o"
 check "LAN host gets through at M" pingq "$LAN" 10.66.0.4 -M do -s $((M - 28))
 check "TCP 1 MiB from the LAN host through the raised TUN" tcp_xfer "$LAN" "$HUB" 10.66.0.5 1048576
@@ -127,7 +119,6 @@ check "TCP 1 MiB from the LAN host through the raised TUN (IPv6)" tcp_xfer "$LAN
 d0=$(ctr mtu_drops) i0=$(ctr icmp_sent)
 o=$(out "$SPK" -M do -s $((M - 27)) 10.66.0.6)
 check "daemon: local DF ping of M+1 is dropped and answered (icmp_sent)" gt "$(ctr icmp_sent)" "$i0"
-# KNOWN BUG (see above)
 check "daemon: the spoke's kernel learned M from it (mtu=$M)" \
 	has "mtu = $M|mtu=$M" "$o$(out "$SPK" -M do -s $((M - 27)) 10.66.0.6)"
 o=$(out "$SPK" -s $((M - 47)) 2001:db8:66::6)
