@@ -80,8 +80,10 @@ struct dp {
 	int wake; /* eventfd: stop */
 	_Atomic bool stopping;
 	struct dp_worker tx, rx;
-	_Atomic uint64_t rx_packets, rx_not_esp, rx_short, rx_ike, rx_keepalive,
-	    tx_no_sa, tx_send_errors, tx_packets;
+	/* One cache line per writer: the receive worker, the transmit worker. */
+	_Alignas(64) _Atomic uint64_t rx_packets, rx_not_esp, rx_short, rx_ike,
+	    rx_keepalive;
+	_Alignas(64) _Atomic uint64_t tx_no_sa, tx_send_errors, tx_packets;
 };
 
 static void
@@ -101,10 +103,11 @@ dp_sadb(struct dp *dp)
 struct dp *
 dp_new(void)
 {
-	struct dp *dp = calloc(1, sizeof(*dp));
+	struct dp *dp = aligned_alloc(64, (sizeof(struct dp) + 63) & ~(size_t)63);
 
 	if (dp == NULL)
 		return NULL;
+	memset(dp, 0, sizeof(*dp));
 	for (int i = 0; i < SOCK_MAX; i++)
 		dp->sock[i] = -1;
 	dp->tx.epfd = dp->rx.epfd = -1;

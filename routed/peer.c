@@ -318,8 +318,12 @@ static struct tunnel *
 new_tunnel(struct gripd *d, const char *name, const char *ifname,
     enum tunnel_kind kind, struct dp_tun **dtp)
 {
-	struct tunnel *t = calloc(1, sizeof(*t));
+	/* struct tunnel has cache-line aligned counters: allocate it so. */
+	struct tunnel *t = aligned_alloc(64, (sizeof(*t) + 63) & ~(size_t)63);
 	struct dp_tun *dt = calloc(1, sizeof(*dt));
+
+	if (t != NULL)
+		memset(t, 0, sizeof(*t));
 
 	if (t == NULL || dt == NULL ||
 	    tunnel_init(t, name, kind, &dp_tunnel_ops, &d->dp_arg) < 0) {

@@ -98,9 +98,13 @@ struct tunnel_prefix {
  * snapshot of several is not a consistent cut (it does not need to be).
  */
 struct tunnel_counters {
-	_Atomic uint64_t tx_packets, tx_bytes;
-	_Atomic uint64_t rx_packets, rx_bytes;
-	_Atomic uint64_t mtu_drops;	/* too big, ICMP sent or not */
+	/*
+	 * The transmit and the receive worker each own a cache line, so the
+	 * two threads never bounce one line between cores per packet.
+	 */
+	_Alignas(64) _Atomic uint64_t tx_packets, tx_bytes;
+	_Alignas(64) _Atomic uint64_t rx_packets, rx_bytes;
+	_Alignas(64) _Atomic uint64_t mtu_drops; /* too big, ICMP sent or not */
 	_Atomic uint64_t gre_malformed; /* gre_decap() rejected */
 	_Atomic uint64_t nbr_drops;	/* multipoint: no neighbour */
 	_Atomic uint64_t icmp_sent;	/* too-big errors written back */
