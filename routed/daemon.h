@@ -85,6 +85,7 @@ struct gripd {
 	struct loop_timer mp_timer;
 	struct dp_ops_arg dp_arg;
 	struct tun_link_monitor *linkmon;
+	struct loop_timer sa_timer; /* SA housekeeping: lifetimes, grace, frees */
 	/* Adjacencies and routes (adjd.c). */
 	struct rib *rib;
 	struct kroute *kr;

@@ -637,6 +637,46 @@ gripd_dp_open(struct gripd *d)
 	return 0;
 }
 
+static void
+sa_event(void *arg, const struct esp_sa *sa, unsigned events)
+{
+	struct gripd *d = arg;
+	struct peer *p = NULL;
+	uint64_t id = esp_sa_tunnel_id(sa);
+
+	for (struct peer *q = d->peers; q && !p; q = q->next)
+		if (q->id == id)
+			p = q;
+	/*
+	 * Manual SAs cannot be rekeyed by us: say so loudly.  (IKE will act on
+	 * ESP_EV_SOFT with a CREATE_CHILD_SA rekey.)
+	 */
+	log_warn("%s %s: SA 0x%08x (%s) %s%s", p && p->hub ? "hub" : "spoke",
+	    p ? p->name : "?", esp_sa_spi(sa),
+	    esp_sa_dir(sa) == ESP_DIR_IN ? "in" : "out",
+	    events & ESP_EV_HARD ? "exhausted (sequence numbers or hard lifetime): "
+				   "it no longer carries traffic" :
+				   "near its end (sequence numbers or soft lifetime)",
+	    p && peer_opts(p)->keying == CONF_KEYING_MANUAL ?
+	    "; replace the manual keys" : "");
+}
+
+/*
+ * Once a second: lifetimes and sequence watermarks are reported, rekeyed
+ * SAs past their grace period removed, and removed SAs that no worker can
+ * see any more freed (crypto/sadb.c).
+ */
+static void
+sa_timer_cb(struct loop_timer *t, uint64_t now)
+{
+	struct gripd *d = t->arg;
+
+	if (d->dp == NULL)
+		return;
+	esp_sadb_expire(dp_sadb(d->dp), now / 1000, sa_event, d);
+	loop_timer_arm(d->loop, t, now + 1000);
+}
+
 int
 gripd_dp_start(struct gripd *d, uint64_t now)
 {
@@ -657,6 +697,8 @@ gripd_dp_start(struct gripd *d, uint64_t now)
 	}
 	if ((r = dp_start(d->dp)) < 0)
 		return r;
+	loop_timer_init(&d->sa_timer, sa_timer_cb, d);
+	loop_timer_arm(d->loop, &d->sa_timer, now + 1000);
 	if (s->role == CONF_ROLE_HUB && (s->mp_tun4.addr.family || s->mp_tun6.addr.family)) {
 		d->mp = new_tunnel(d, s->name, s->mp_ifname, TUNNEL_MULTIPOINT, &d->mp_dt);
 		if (d->mp == NULL)
@@ -679,6 +721,8 @@ gripd_dp_start(struct gripd *d, uint64_t now)
 void
 gripd_dp_stop(struct gripd *d)
 {
+	if (d->dp != NULL)
+		loop_timer_cancel(d->loop, &d->sa_timer);
 	for (struct peer *p = d->peers; p; p = p->next)
 		peer_stop(d, p);
 	if (d->mp)

@@ -27,7 +27,8 @@ HOLD=900
 FAILBACK_MS=3000
 BOUND=$((HOLD + 500))
 topo_links
-topo_conf 10 20 300ms ${HOLD}ms ${FAILBACK_MS}ms
+# The spoke also advertises a prefix its site file on the hubs does not allow.
+topo_conf 10 20 300ms ${HOLD}ms ${FAILBACK_MS}ms " advertise 192.168.99.0/24"
 topo_start
 check "spoke adjacency with hub1 UP" wait_for 10 adj_up "$T/spoke" hub1
 check "spoke adjacency with hub2 UP" wait_for 10 adj_up "$T/spoke" hub2
@@ -37,6 +38,20 @@ check "backup via hub2 pre-installed in the kernel" \
 check "hub1 has the reverse route to the spoke LAN" \
 	bash -c "ip -n $NS_HUB1 route show 10.0.65.0/24 | grep -q 'via 10.0.2.12 dev grip-mp'"
 check "traffic flows spoke LAN -> HQ" ip netns exec "$NS_LAN" ping -c 2 -i 0.2 -W 1 10.1.0.10
+
+# Allow-lists: the hub refuses what the spoke's site file does not allow.
+refused() { gctl "$T/hub1" show adjacencies json | python3 -c 'import json,sys; print(json.load(sys.stdin)["adjacencies"][0]["prefixes_refused"])'; }
+check "hub1 refused 192.168.99.0/24 (counted)" [ "$(refused)" = 1 ]
+check "hub1 logged the refusal" grep -q "refused 192.168.99.0/24: not allowed by its site file" "$T/hub1/gripd.log"
+check "no route to the refused prefix on hub1" bash -c "! ip -n $NS_HUB1 route show 192.168.99.0/24 | grep -q ."
+check "the allowed prefix is accepted" bash -c "ip -n $NS_HUB1 route show 10.0.65.0/24 | grep -q grip-mp"
+
+# clear adjacency: it goes down and forms again.
+gctl "$T/spoke" clear adjacency hub2 >/dev/null
+check "clear adjacency hub2: it forms again" wait_for 5 adj_up "$T/spoke" hub2
+flaps() { gctl "$T/spoke" show adjacencies json | python3 -c 'import json,sys; print([a["flaps"] for a in json.load(sys.stdin)["adjacencies"] if a["name"] == sys.argv[1]][0])' "$1"; }
+check "clear adjacency hub2: counted as a flap" [ "$(flaps hub2)" = 1 ]
+check "best path still via hub1" is_best hub1
 
 report() { # NAME: prints the measured figures
 	echo "   $1: longest gap ${SW_GAP_MS} ms, lost ${SW_LOST} packets"
