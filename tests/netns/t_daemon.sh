@@ -140,4 +140,14 @@ kill -TERM $GPID
 check "exits 0 on SIGTERM" wait $GPID
 check "socket removed on exit" bash -c "! test -e '$T/run/gripd.sock'"
 check "no sanitizer report" bash -c "! grep -q 'Sanitizer' '$T/gripd.log'"
+
+# --- daemon mode: the starting process returns once the daemon serves -------
+check "daemon mode: gripd (no -F) exits 0 when ready" \
+	ip netns exec "$NS" "$GRIPD" -f "$T/etc/gripd.conf"
+check "daemon mode: the control socket answers at once" \
+	bash -c "'$GRIPCTL' -s '$T/run/gripd.sock' show version | grep -q '^gripd'"
+dpid=$(pgrep -f "^$GRIPD -f $T/etc/gripd.conf\$" | head -n 1)
+check "daemon mode: detached (own session)" bash -c "[ -n '$dpid' ] && [ \"\$(ps -o sid= -p $dpid | tr -d ' ')\" = '$dpid' ]"
+[ -n "$dpid" ] && kill -TERM "$dpid"
+check "daemon mode: stops on SIGTERM" wait_for 5 bash -c "! kill -0 $dpid 2>/dev/null"
 finish
