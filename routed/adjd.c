@@ -39,21 +39,13 @@
 
 #include <gripd/log.h>
 
+#include "addr.h"
 #include "daemon.h"
 #include "kroute.h"
 #include "rib.h"
 
 #define GRIPD_DRAIN_MS 300
 #define ADJD_REFUSED_LOGGED_MAX 64
-
-static void
-conf_ip(const struct conf_addr *a, struct tunnel_ip *ip)
-{
-	memset(ip, 0, sizeof(*ip));
-	ip->family = a->family;
-	if (a->family)
-		memcpy(ip->u.b, a->a, a->family == AF_INET ? 4 : 16);
-}
 
 static const char *
 ip_str(const struct tunnel_ip *ip, char *buf, size_t len)
@@ -80,46 +72,28 @@ peer_inner(const struct gripd *d, const struct peer *p, struct tunnel_ip *ours,
 	memset(theirs, 0, sizeof(*theirs));
 	if (p->hub) {
 		if (p->hub->peer4.family) {
-			conf_ip(&p->hub->tun4.addr, ours);
-			conf_ip(&p->hub->peer4, theirs);
+			addr_from_conf(&p->hub->tun4.addr, ours);
+			addr_from_conf(&p->hub->peer4, theirs);
 		} else {
-			conf_ip(&p->hub->tun6.addr, ours);
-			conf_ip(&p->hub->peer6, theirs);
+			addr_from_conf(&p->hub->tun6.addr, ours);
+			addr_from_conf(&p->hub->peer6, theirs);
 		}
 	} else if (p->spoke->p2p) {
 		if (p->spoke->p2p_peer4.family) {
-			conf_ip(&p->spoke->p2p_tun4.addr, ours);
-			conf_ip(&p->spoke->p2p_peer4, theirs);
+			addr_from_conf(&p->spoke->p2p_tun4.addr, ours);
+			addr_from_conf(&p->spoke->p2p_peer4, theirs);
 		} else {
-			conf_ip(&p->spoke->p2p_tun6.addr, ours);
-			conf_ip(&p->spoke->p2p_peer6, theirs);
+			addr_from_conf(&p->spoke->p2p_tun6.addr, ours);
+			addr_from_conf(&p->spoke->p2p_peer6, theirs);
 		}
 	} else if (p->spoke->tun4.family && s->mp_tun4.addr.family) {
-		conf_ip(&s->mp_tun4.addr, ours);
-		conf_ip(&p->spoke->tun4, theirs);
+		addr_from_conf(&s->mp_tun4.addr, ours);
+		addr_from_conf(&p->spoke->tun4, theirs);
 	} else {
-		conf_ip(&s->mp_tun6.addr, ours);
-		conf_ip(&p->spoke->tun6, theirs);
+		addr_from_conf(&s->mp_tun6.addr, ours);
+		addr_from_conf(&p->spoke->tun6, theirs);
 	}
 	return ours->family && theirs->family == ours->family ? 0 : -ENOENT;
-}
-
-static socklen_t
-to_sockaddr(const struct tunnel_ip *ip, uint16_t port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (ip->family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-		sin->sin_family = AF_INET;
-		sin->sin_addr = ip->u.v4;
-		sin->sin_port = htons(port);
-		return sizeof(*sin);
-	}
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_addr = ip->u.v6;
-	sin6->sin6_port = htons(port);
-	return sizeof(*sin6);
 }
 
 static int
@@ -127,7 +101,7 @@ open_sock(const struct tunnel_ip *local, uint16_t port)
 {
 	struct sockaddr_storage ss;
 	int one = 1, fd;
-	socklen_t len = to_sockaddr(local, port, &ss);
+	socklen_t len = addr_to_sockaddr(local, port, &ss);
 
 	fd = socket(local->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -295,7 +269,7 @@ op_routes(struct adj *adj, const struct adj_prefix *v, size_t n, void *arg)
 				memcpy(tp.addr.u.b, v[i].addr.b, 16);
 				tp.plen = v[i].plen;
 				if (v[i].family != nh.family)
-					conf_ip(v[i].family == AF_INET ? &p->spoke->tun4 :
+					addr_from_conf(v[i].family == AF_INET ? &p->spoke->tun4 :
 					    &p->spoke->tun6, &gw);
 				if (gw.family == v[i].family &&
 				    dp_mp_route_add(d->mp_dt, &tp, &gw) == 0)
@@ -529,14 +503,14 @@ rib_peer_update(struct gripd *d, struct peer *p, uint64_t now)
 	if (d->rib == NULL || t == NULL)
 		return;
 	if (p->hub) {
-		conf_ip(&p->hub->peer4, &g4);
-		conf_ip(&p->hub->peer6, &g6);
+		addr_from_conf(&p->hub->peer4, &g4);
+		addr_from_conf(&p->hub->peer6, &g6);
 	} else if (p->spoke->p2p) {
-		conf_ip(&p->spoke->p2p_peer4, &g4);
-		conf_ip(&p->spoke->p2p_peer6, &g6);
+		addr_from_conf(&p->spoke->p2p_peer4, &g4);
+		addr_from_conf(&p->spoke->p2p_peer6, &g6);
 	} else {
-		conf_ip(&p->spoke->tun4, &g4);
-		conf_ip(&p->spoke->tun6, &g6);
+		addr_from_conf(&p->spoke->tun4, &g4);
+		addr_from_conf(&p->spoke->tun6, &g6);
 	}
 	rib_nh(&g4, t->ifindex, &n4);
 	rib_nh(&g6, t->ifindex, &n6);
@@ -583,7 +557,7 @@ adjd_peer_start(struct gripd *d, struct peer *p, uint64_t now)
 	cfg.epoch = d->epoch;
 	cfg.hello_ms = o->hello_ms;
 	cfg.hold_ms = o->hold_ms;
-	cfg.peer_len = to_sockaddr(&theirs, (uint16_t)s->adj_port, &cfg.peer);
+	cfg.peer_len = addr_to_sockaddr(&theirs, (uint16_t)s->adj_port, &cfg.peer);
 	if (s->auth_set && s->auth_key.data) {
 		cfg.auth = true;
 		cfg.key_id = s->auth_key_id;
@@ -773,7 +747,7 @@ gripd_routing_start(struct gripd *d, uint64_t now)
 			   "earlier run", swept, s->kernel_proto);
 	if (d->mp) {
 		struct tunnel_ip ours;
-		conf_ip(s->mp_tun4.addr.family ? &s->mp_tun4.addr : &s->mp_tun6.addr,
+		addr_from_conf(s->mp_tun4.addr.family ? &s->mp_tun4.addr : &s->mp_tun6.addr,
 		    &ours);
 		d->mp_sock = open_sock(&ours, (uint16_t)s->adj_port);
 		if (d->mp_sock < 0) {

@@ -47,6 +47,7 @@
 #include <gripd/icmp.h>
 #include <gripd/log.h>
 
+#include "addr.h"
 #include "dp.h"
 #include "lpm.h"
 
@@ -133,25 +134,6 @@ fail:
 }
 
 static int
-sockaddr_from_ip(const struct tunnel_ip *ip, uint16_t port,
-    struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (ip->family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-		sin->sin_family = AF_INET;
-		sin->sin_addr = ip->u.v4;
-		sin->sin_port = htons(port);
-		return sizeof(*sin);
-	}
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_addr = ip->u.v6;
-	sin6->sin6_port = htons(port);
-	return sizeof(*sin6);
-}
-
-static int
 open_one(int family, int type, int proto, const struct tunnel_ip *local,
     uint16_t port)
 {
@@ -170,7 +152,7 @@ open_one(int family, int type, int proto, const struct tunnel_ip *local,
 	/* The local address may appear later (DHCP, a lab still wiring up). */
 	setsockopt(fd, family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
 	    family == AF_INET ? IP_FREEBIND : IPV6_FREEBIND, &one, sizeof(one));
-	socklen_t len = (socklen_t)sockaddr_from_ip(local, port, &ss);
+	socklen_t len = addr_to_sockaddr(local, port, &ss);
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
 		int e = -errno;
 		close(fd);

@@ -35,6 +35,7 @@
 #include <gripd/tunlink.h>
 #include <gripd/tunmtu.h>
 
+#include "addr.h"
 #include "daemon.h"
 #include "lpm.h"
 
@@ -61,22 +62,6 @@ tun_notify(struct tunnel *t, enum tunnel_state from, enum tunnel_state to,
 	/* Underlay down, SA gone, admin down: the adjacencies go at once. */
 	if ((from == TUNNEL_S_READY) != (to == TUNNEL_S_READY))
 		adjd_tunnel_event(d, t, to == TUNNEL_S_READY, loop_clock_ms());
-}
-
-static void
-conf_to_ip(const struct conf_addr *a, struct tunnel_ip *ip)
-{
-	memset(ip, 0, sizeof(*ip));
-	ip->family = a->family;
-	if (a->family)
-		memcpy(ip->u.b, a->a, a->family == AF_INET ? 4 : 16);
-}
-
-static void
-conf_to_prefix(const struct conf_prefix *p, struct tunnel_prefix *tp)
-{
-	conf_to_ip(&p->addr, &tp->addr);
-	tp->plen = p->len;
 }
 
 static enum esp_alg
@@ -155,7 +140,7 @@ fill_link(struct gripd *d, struct peer *p, struct dp_tun *dt)
 	l->mode = o->esp_mode == CONF_ESP_TUNNEL ? ESP_MODE_TUNNEL : ESP_MODE_TRANSPORT;
 	l->encap = o->esp_encap == CONF_ENCAP_UDP ? ESP_ENCAP_UDP : ESP_ENCAP_RAW;
 	uint16_t port = l->encap == ESP_ENCAP_UDP ? 4500 : 0;
-	conf_to_ip(outer, &ip);
+	addr_from_conf(outer, &ip);
 	if (ip.family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&l->peer;
 		sin->sin_family = AF_INET;
@@ -178,8 +163,8 @@ fill_link(struct gripd *d, struct peer *p, struct dp_tun *dt)
 		lo->sin6_port = htons(port);
 	}
 	if (p->spoke) {
-		conf_to_ip(&p->spoke->tun4, &l->inner4);
-		conf_to_ip(&p->spoke->tun6, &l->inner6);
+		addr_from_conf(&p->spoke->tun4, &l->inner4);
+		addr_from_conf(&p->spoke->tun6, &l->inner6);
 	}
 }
 
@@ -395,18 +380,18 @@ peer_start(struct gripd *d, struct peer *p, uint64_t now)
 			return -ENOMEM;
 		p->timer.arg = p->tun;
 		if (p->hub) {
-			conf_to_prefix(&p->hub->tun4, &p->tun->inner4);
-			conf_to_prefix(&p->hub->tun6, &p->tun->inner6);
-			conf_to_ip(&p->hub->peer4, &p->tun->peer4);
-			conf_to_ip(&p->hub->peer6, &p->tun->peer6);
+			prefix_from_conf(&p->hub->tun4, &p->tun->inner4);
+			prefix_from_conf(&p->hub->tun6, &p->tun->inner6);
+			addr_from_conf(&p->hub->peer4, &p->tun->peer4);
+			addr_from_conf(&p->hub->peer6, &p->tun->peer6);
 		} else {
-			conf_to_prefix(&p->spoke->p2p_tun4, &p->tun->inner4);
-			conf_to_prefix(&p->spoke->p2p_tun6, &p->tun->inner6);
-			conf_to_ip(&p->spoke->p2p_peer4, &p->tun->peer4);
-			conf_to_ip(&p->spoke->p2p_peer6, &p->tun->peer6);
+			prefix_from_conf(&p->spoke->p2p_tun4, &p->tun->inner4);
+			prefix_from_conf(&p->spoke->p2p_tun6, &p->tun->inner6);
+			addr_from_conf(&p->spoke->p2p_peer4, &p->tun->peer4);
+			addr_from_conf(&p->spoke->p2p_peer6, &p->tun->peer6);
 		}
-		conf_to_ip(peer_outer(p), &p->tun->outer_peer);
-		conf_to_ip(outer6 ? &s->local6 : &s->local4, &p->tun->outer_local);
+		addr_from_conf(peer_outer(p), &p->tun->outer_peer);
+		addr_from_conf(outer6 ? &s->local6 : &s->local4, &p->tun->outer_local);
 		p->tun->gre.csum = o->gre_checksum;
 		p->tun->gre.key_present = o->gre_key_set;
 		p->tun->gre.key = o->gre_key;
@@ -426,7 +411,7 @@ peer_start(struct gripd *d, struct peer *p, uint64_t now)
 		struct nbr nb = { 0 };
 		nb.inner4 = p->link.inner4;
 		nb.inner6 = p->link.inner6;
-		conf_to_ip(peer_outer(p), &nb.outer);
+		addr_from_conf(peer_outer(p), &nb.outer);
 		nb.outer_port = p->link.encap == ESP_ENCAP_UDP ? 4500 : 0;
 		nb.gre_key_present = o->gre_key_set;
 		nb.gre_key = o->gre_key;
@@ -617,8 +602,8 @@ gripd_dp_open(struct gripd *d)
 	d->dp = dp_new();
 	if (d->dp == NULL)
 		return -ENOMEM;
-	conf_to_ip(&s->local4, &l4);
-	conf_to_ip(&s->local6, &l6);
+	addr_from_conf(&s->local4, &l4);
+	addr_from_conf(&s->local6, &l6);
 	if ((r = dp_open_sockets(d->dp, &l4, &l6, 4500)) < 0) {
 		log_err("site %s: cannot open the underlay sockets on the local "
 			"address: %s", s->name, strerror(-r));
@@ -703,9 +688,9 @@ gripd_dp_start(struct gripd *d, uint64_t now)
 		d->mp = new_tunnel(d, s->name, s->mp_ifname, TUNNEL_MULTIPOINT, &d->mp_dt);
 		if (d->mp == NULL)
 			return -ENOMEM;
-		conf_to_prefix(&s->mp_tun4, &d->mp->inner4);
-		conf_to_prefix(&s->mp_tun6, &d->mp->inner6);
-		conf_to_ip(&s->local4, &d->mp->outer_local);
+		prefix_from_conf(&s->mp_tun4, &d->mp->inner4);
+		prefix_from_conf(&s->mp_tun6, &d->mp->inner6);
+		addr_from_conf(&s->local4, &d->mp->outer_local);
 		tunnel_mtu(d, d->mp, &s->opts, CONF_CIPHER_AES256_SHA256,
 		    s->local4.family == 0);
 		loop_timer_init(&d->mp_timer, tunnel_timer_cb, d->mp);

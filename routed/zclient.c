@@ -91,6 +91,7 @@ struct zclient {
 	void *route_arg;
 
 	uint64_t connects, notes;
+	size_t withdraw_pending; /* zclient_free(): REMOVED notes awaited */
 	struct log_ratelimit rl_note, rl_err;
 };
 
@@ -564,6 +565,10 @@ zc_on_notify(struct zclient *zc, const struct zapi_notify *n, uint64_t now)
 	log_debug(LOGM_ZEBRA, "zebra: route %s %s", ps, zapi_note_name(n->note));
 	if (r == NULL) {
 		st = ZCLIENT_RS_NONE; /* after our delete, or not ours */
+		if (zc->withdraw_pending > 0 &&
+		    (n->note == ZAPI_NOTE_REMOVED ||
+			n->note == ZAPI_NOTE_REMOVE_FAIL))
+			zc->withdraw_pending--;
 	} else if (st == ZCLIENT_RS_REMOVED && r->state != ZCLIENT_RS_INSTALLED &&
 	    r->state != ZCLIENT_RS_ADMIN_LOST) {
 		st = r->state; /* about an older version we replaced */
@@ -1018,57 +1023,81 @@ zclient_get_stats(const struct zclient *zc, struct zclient_stats *st)
 	st->queued_bytes = zc->otail - zc->ohead;
 }
 
-/* Blocks until the queue is written or ZCLIENT_DRAIN_MS passed. */
+/*
+ * Blocks until the queue is written and zebra has answered every delete
+ * (zebra drops what it has not processed when the socket closes, and with
+ * GR on it would keep those routes), or ZCLIENT_DRAIN_MS passed.
+ */
 static void
 zc_drain(struct zclient *zc)
 {
 	uint64_t end = loop_clock_ms() + ZCLIENT_DRAIN_MS, now;
-	struct pollfd pfd = {.fd = zc->io.fd, .events = POLLOUT};
+	struct pollfd pfd = {.fd = zc->io.fd};
 
-	while (zc->otail > zc->ohead) {
+	while (zc->conn != ZC_DOWN &&
+	    (zc->otail > zc->ohead || zc->withdraw_pending > 0)) {
 		if (zc_flush(zc) != 0)
 			return;
-		if (zc->otail == zc->ohead)
-			break;
 		now = loop_clock_ms();
 		if (now >= end) {
-			log_warn("zebra: %zu bytes of withdrawals not written",
-			    zc->otail - zc->ohead);
+			log_warn("zebra: %zu withdrawals unanswered, %zu bytes "
+				 "unwritten at exit",
+			    zc->withdraw_pending, zc->otail - zc->ohead);
 			return;
 		}
-		(void)poll(&pfd, 1, (int)(end - now));
+		pfd.events = POLLIN | (zc->otail > zc->ohead ? POLLOUT : 0);
+		if (poll(&pfd, 1, (int)(end - now)) > 0 &&
+		    (pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+			zc_read(zc, now);
 	}
+}
+
+static void
+zc_free_routes(struct zclient *zc)
+{
+	struct zc_route *r, *next;
+	size_t i;
+
+	for (i = 0; i < zc->nbuckets; i++) {
+		for (r = zc->buckets[i]; r != NULL; r = next) {
+			next = r->next;
+			free(r->nh);
+			free(r);
+		}
+		zc->buckets[i] = NULL;
+	}
+	zc->nroutes = 0;
 }
 
 void
 zclient_free(struct zclient *zc, bool withdraw)
 {
-	struct zc_route *r, *next;
+	struct zc_route *r;
 	size_t i, n = 0;
 
 	if (zc == NULL)
 		return;
+	zc->state_cb = NULL;
+	zc->iface_cb = NULL;
+	zc->route_cb = NULL;
 	if (withdraw && zc->conn == ZC_UP) {
+		/* GR off first: whatever we fail to delete goes on close */
+		(void)zc_queue_simple(zc, zapi_gr_disable_encode);
 		for (i = 0; i < zc->nbuckets; i++)
 			for (r = zc->buckets[i]; r != NULL; r = r->next)
 				if (zc_queue_route(zc, r, false) == 0)
 					n++;
-		/* a disconnect without GR makes zebra flush the rest */
-		(void)zc_queue_simple(zc, zapi_gr_disable_encode);
+		zc_free_routes(zc);
+		zc->withdraw_pending = n;
 		zc_drain(zc);
-		log_info("zebra: withdrew %zu routes", n);
+		log_info("zebra: withdrew %zu routes", n - zc->withdraw_pending);
 	}
 	if (zc->io.fd >= 0) {
 		loop_io_del(zc->loop, &zc->io);
 		close(zc->io.fd);
 	}
 	loop_timer_cancel(zc->loop, &zc->timer);
-	for (i = 0; i < zc->nbuckets; i++)
-		for (r = zc->buckets[i]; r != NULL; r = next) {
-			next = r->next;
-			free(r->nh);
-			free(r);
-		}
+	zc_free_routes(zc);
 	free(zc->buckets);
 	free(zc->ifs);
 	free(zc->obuf);

@@ -58,7 +58,7 @@ struct zclient;
  */
 #define ZCLIENT_STALE_DEFAULT_S 30
 /* How long zclient_free(zc, true) waits for the withdrawals to be written. */
-#define ZCLIENT_DRAIN_MS 2000
+#define ZCLIENT_DRAIN_MS 3000
 
 enum zclient_route_state {
 	ZCLIENT_RS_NONE,        /* not in our table */
@@ -163,8 +163,8 @@ void zclient_get_stats(const struct zclient *zc, struct zclient_stats *st);
 
 /*
  * Closes the client.  withdraw: delete every route and disable graceful
- * restart first (a clean exit; waits up to ZCLIENT_DRAIN_MS for the
- * socket); otherwise just close, and zebra keeps the routes for the stale
+ * restart first (a clean exit; waits up to ZCLIENT_DRAIN_MS for zebra to
+ * confirm every delete); otherwise just close, and zebra keeps the routes for the stale
  * time (a restart).  NULL is fine.
  */
 void zclient_free(struct zclient *zc, bool withdraw);
