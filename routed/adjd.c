@@ -34,6 +34,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +44,7 @@
 #include "daemon.h"
 #include "kroute.h"
 #include "rib.h"
+#include "zclient.h"
 
 #define GRIPD_DRAIN_MS 300
 #define ADJD_REFUSED_LOGGED_MAX 64
@@ -128,6 +130,31 @@ open_sock(const struct tunnel_ip *local, uint16_t port)
 
 /* --- RIB to kernel -------------------------------------------------------- */
 
+/*
+ * zebra holds one route per prefix per client: the best candidates (ECMP
+ * when several).  A withdrawal of the best is one ROUTE_ADD with the next
+ * candidate; zebra and the kernel do the rest.
+ */
+static void
+zebra_sync_prefix(struct gripd *d, const struct rib_prefix *p)
+{
+	struct rib_cand c[FIB_NH_MAX];
+	struct rib_nexthop nh[FIB_NH_MAX];
+	size_t n = rib_cands(d->rib, p, c, FIB_NH_MAX), k = 0;
+	uint32_t metric = 0;
+
+	for (size_t i = 0; i < n && i < FIB_NH_MAX; i++) {
+		if (!c[i].best)
+			continue;
+		nh[k++] = c[i].nh;
+		metric = c[i].metric;
+	}
+	if (k > 0)
+		zclient_route_set(d->zc, p, nh, k, metric);
+	else
+		zclient_route_del(d->zc, p);
+}
+
 void
 gripd_rib_sync(struct gripd *d, uint64_t now)
 {
@@ -137,6 +164,9 @@ gripd_rib_sync(struct gripd *d, uint64_t now)
 
 	if (d->rib == NULL)
 		return;
+	while (d->zc != NULL && (n = rib_dirty(d->rib, pfx, 64)) > 0)
+		for (size_t i = 0; i < n; i++)
+			zebra_sync_prefix(d, &pfx[i]);
 	while ((n = rib_dirty(d->rib, pfx, 64)) > 0) {
 		for (size_t i = 0; i < n; i++) {
 			int nops = rib_fib_plan(d->rib, &pfx[i], ops, FIB_OPS_MAX);
@@ -716,6 +746,34 @@ gripd_shutdown(struct gripd *d, uint64_t now)
 	loop_timer_arm(d->loop, &d->shutdown_timer, now + GRIPD_DRAIN_MS);
 }
 
+/* routes auto: zebra if something accepts connections on its socket. */
+static bool
+zebra_reachable(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return ok;
+}
+
+static void
+converged_cb(struct loop_timer *t, uint64_t now)
+{
+	struct gripd *d = t->arg;
+
+	if (d->zc) {
+		zclient_update_complete(d->zc);
+		log_info("zebra: start-up table complete; stale routes of a "
+			 "previous run are swept");
+	}
+}
+
 int
 gripd_routing_start(struct gripd *d, uint64_t now)
 {
@@ -733,15 +791,39 @@ gripd_routing_start(struct gripd *d, uint64_t now)
 		return -ENOMEM;
 	rib_set_failback_delay(d->rib, s->opts.failback_ms);
 	loop_timer_init(&d->rib_timer, rib_timer_cb, d);
-	if (s->routes == CONF_ROUTES_ZEBRA)
-		log_warn("site %s: routes zebra: the zebra client is not in this "
-			 "build yet; using the kernel", s->name);
-	if ((r = kroute_open(&d->kr, (uint8_t)s->kernel_proto, s->route_table)) < 0) {
+	if (s->routes == CONF_ROUTES_ZEBRA ||
+	    (s->routes == CONF_ROUTES_AUTO && zebra_reachable(s->zebra_socket))) {
+		int zv = s->zebra_version == CONF_ZV_8 ? 8 :
+		    s->zebra_version == CONF_ZV_9 ? 9 :
+		    s->zebra_version == CONF_ZV_10 ? 10 : 0;
+		r = zclient_new(d->loop, s->zebra_socket, zv,
+		    (uint8_t)s->route_distance, &d->zc);
+		if (r < 0) {
+			log_err("site %s: cannot start the zebra client: %s",
+			    s->name, strerror(-r));
+			return r;
+		}
+		zclient_set_table(d->zc, s->route_table);
+		log_notice("site %s: routes go through zebra at %s (type nhrp, "
+			   "distance %u)", s->name, s->zebra_socket,
+		    s->route_distance);
+		/*
+		 * Graceful restart: zebra keeps our previous routes until
+		 * we say the table is complete, once the adjacencies had
+		 * time to form and send their prefixes.
+		 */
+		uint32_t wait = 3 * s->opts.hold_ms;
+		loop_timer_init(&d->converged_timer, converged_cb, d);
+		loop_timer_arm(d->loop, &d->converged_timer,
+		    now + (wait > 3000 ? wait : 3000));
+	} else if ((r = kroute_open(&d->kr, (uint8_t)s->kernel_proto,
+	    s->route_table)) < 0) {
 		log_err("site %s: cannot open rtnetlink for routes: %s", s->name,
 		    strerror(-r));
 		return r;
 	}
-	kroute_sweep(d->kr, &swept);
+	if (d->kr)
+		kroute_sweep(d->kr, &swept);
 	if (swept)
 		log_notice("rib: removed %zu stale route(s) of protocol %u from an "
 			   "earlier run", swept, s->kernel_proto);
@@ -788,6 +870,12 @@ gripd_routing_stop(struct gripd *d)
 		kroute_flush(d->kr, &flushed);
 		kroute_close(d->kr);
 		d->kr = NULL;
+	}
+	if (d->zc) {
+		loop_timer_cancel(d->loop, &d->converged_timer);
+		/* A clean stop withdraws; a crash leaves GR to keep forwarding. */
+		zclient_free(d->zc, true);
+		d->zc = NULL;
 	}
 	if (d->rib) {
 		loop_timer_cancel(d->loop, &d->rib_timer);

@@ -89,6 +89,8 @@ struct gripd {
 	/* Adjacencies and routes (adjd.c). */
 	struct rib *rib;
 	struct kroute *kr;
+	struct zclient *zc;     /* routes through zebra (instead of kr) */
+	struct loop_timer converged_timer;
 	struct loop_timer rib_timer;
 	int mp_sock;            /* hub: the adjacency socket on the multipoint */
 	struct loop_io mp_sock_io;

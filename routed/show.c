@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "fib.h"
 #include "rib.h"
+#include "zclient.h"
 
 static struct gripd *
 ctx(struct ctl_req *req)
@@ -444,11 +445,17 @@ show_routes(struct ctl_req *req, struct sbuf *out)
 	if (req->json) {
 		json_init(&j, out);
 		json_obj_open(&j, NULL);
-		json_str(&j, "backend", d->kr ? "kernel" : "none");
+		json_str(&j, "backend", d->zc ? "zebra" : d->kr ? "kernel" : "none");
+		if (d->zc)
+			json_bool(&j, "zebra_connected", zclient_connected(d->zc));
 		json_arr_open(&j, "routes");
 	} else {
 		sbuf_printf(out, "Codes: > best, = ECMP, b backup, h failback hold-down; "
 				 "[metric] = cost + advertised; k: kernel metric\n");
+		if (d->zc)
+			sbuf_printf(out, "Routes go through zebra (%s); best and ECMP "
+					 "are installed there, backups wait in gripd\n",
+			    zclient_connected(d->zc) ? "connected" : "not connected");
 	}
 	for (size_t i = 0; i < l.n; i++) {
 		const struct rib_prefix *p = &l.v[i];
@@ -475,6 +482,9 @@ show_routes(struct ctl_req *req, struct sbuf *out)
 				json_close(&j);
 			}
 			json_close(&j);
+			if (d->zc)
+				json_str(&j, "zebra", zclient_route_state_name(
+				    zclient_route_state(d->zc, p)));
 			json_arr_open(&j, "installed");
 			for (size_t k = 0; k < ni && k < 8; k++) {
 				json_obj_open(&j, NULL);
@@ -495,6 +505,17 @@ show_routes(struct ctl_req *req, struct sbuf *out)
 				for (size_t q = 0; q < inst[m].n; q++)
 					if (memcmp(&inst[m].nh[q], &c[k].nh, sizeof(c[k].nh)) == 0)
 						km = inst[m].metric;
+			if (d->zc) {
+				sbuf_printf(out, "%c%c %-22s [%u] via %-24s (%s)%s%s\n",
+				    c[k].best ? (nbest > 1 ? '=' : '>') : 'b',
+				    c[k].held ? 'h' : ' ', k == 0 ? pb : "",
+				    c[k].metric, nh_str(&c[k].nh, nb, sizeof(nb)),
+				    peer_name_by_id(d, c[k].peer),
+				    c[k].best ? " zebra: " : "",
+				    c[k].best ? zclient_route_state_name(
+				    zclient_route_state(d->zc, p)) : "");
+				continue;
+			}
 			sbuf_printf(out, "%c%c %-22s [%u] via %-24s (%s)%s k:%u\n",
 			    c[k].best ? (nbest > 1 ? '=' : '>') : 'b',
 			    c[k].held ? 'h' : ' ', k == 0 ? pb : "",

@@ -227,3 +227,155 @@ start_hub() {
 	start_gripd "$([ "$1" = 1 ] && echo "$NS_HUB1" || echo "$NS_HUB2")" "$T/hub$1"
 	eval "HUB$1_PID=$GRIPD_PID"
 }
+
+# --- FRR on the data-centre side (needs frr.sh) -----------------------------
+#
+#   hqrtr AS 65000 --eBGP+BFD-- hub1 AS 65001  (10.255.1.0/30)
+#                  --eBGP+BFD-- hub2 AS 65002  (10.255.2.0/30, prepends 2x)
+#
+# topo_frr replaces hqrtr's static routes to the spoke LAN: zebra, bfdd and
+# bgpd run on hqrtr, hub1 and hub2 (instances "hqrtr", "hub1", "hub2"); BFD
+# profile "fast" (100 ms x 3) on both sessions.  Each hub redistributes the
+# reverse routes gripd put into the kernel (protocol 250, seen by zebra as
+# kernel routes, K) through a prefix list that keeps only 10.0.0.0/8 minus
+# the HQ (10.1.0.0/16) and the link nets (10.255.0.0/16), so the hubs'
+# default and HQ routes stay out of BGP.  hub2 prepends its AS twice, so
+# hqrtr prefers hub1 like the spoke does (cost 10 < 20).  The hubs accept
+# nothing from hqrtr (and hqrtr sends them nothing): zebra on a hub never
+# installs a BGP route next to gripd's kernel routes.
+# Call after topo_links; then topo_conf and topo_start as usual.
+
+topo_frr_conf() {
+	local bfd
+	bfd=$(cat <<'EOC'
+bfd
+ profile fast
+  receive-interval 100
+  transmit-interval 100
+  detect-multiplier 3
+ exit
+exit
+EOC
+)
+	for i in hqrtr hub1 hub2; do
+		printf 'hostname %s\n' "$i" | frr_conf "$i" zebra
+		printf 'hostname %s\n%s\n' "$i" "$bfd" | frr_conf "$i" bfdd
+	done
+	local nb="" h
+	for h in 1 2; do nb+=" neighbor 10.255.$h.2 remote-as 6500$h
+ neighbor 10.255.$h.2 bfd
+ neighbor 10.255.$h.2 bfd profile fast
+ neighbor 10.255.$h.2 timers connect 1
+ neighbor 10.255.$h.2 advertisement-interval 0
+"; done
+	frr_conf hqrtr bgpd <<EOC
+hostname hqrtr
+route-map NOTHING deny 10
+exit
+router bgp 65000
+ bgp router-id 10.255.0.1
+ no bgp ebgp-requires-policy
+ bgp log-neighbor-changes
+ timers bgp 3 9
+$nb address-family ipv4 unicast
+  neighbor 10.255.1.2 route-map NOTHING out
+  neighbor 10.255.2.2 route-map NOTHING out
+ exit-address-family
+exit
+EOC
+	for h in 1 2; do
+		frr_conf "hub$h" bgpd <<EOC
+hostname hub$h
+ip prefix-list GRIP-REVERSE seq 5 deny 10.1.0.0/16 le 32
+ip prefix-list GRIP-REVERSE seq 10 deny 10.255.0.0/16 le 32
+ip prefix-list GRIP-REVERSE seq 15 permit 10.0.0.0/8 le 32
+route-map GRIP-REVERSE permit 10
+ match ip address prefix-list GRIP-REVERSE
+exit
+route-map NOTHING deny 10
+exit
+route-map TO-HQ permit 10
+$([ $h = 2 ] && echo " set as-path prepend 65002 65002")
+exit
+router bgp 6500$h
+ bgp router-id 10.255.$h.2
+ no bgp ebgp-requires-policy
+ bgp log-neighbor-changes
+ timers bgp 3 9
+ neighbor 10.255.$h.1 remote-as 65000
+ neighbor 10.255.$h.1 bfd
+ neighbor 10.255.$h.1 bfd profile fast
+ neighbor 10.255.$h.1 timers connect 1
+ neighbor 10.255.$h.1 advertisement-interval 0
+ address-family ipv4 unicast
+  redistribute kernel route-map GRIP-REVERSE
+  neighbor 10.255.$h.1 route-map NOTHING in
+  neighbor 10.255.$h.1 route-map TO-HQ out
+ exit-address-family
+exit
+EOC
+	done
+}
+
+# topo_frr: removes hqrtr's static routes to the spoke LAN, writes the FRR
+# configurations and starts zebra, bfdd and bgpd in hqrtr, hub1 and hub2.
+topo_frr() {
+	ip -n "$NS_HQRTR" route del 10.0.65.0/24 via 10.255.2.2 metric 10
+	ip -n "$NS_HQRTR" route del 10.0.65.0/24 via 10.255.1.2 metric 20
+	topo_frr_conf
+	frr_start "$NS_HQRTR" hqrtr zebra bfdd bgpd
+	frr_start "$NS_HUB1" hub1 zebra bfdd bgpd
+	frr_start "$NS_HUB2" hub2 zebra bfdd bgpd
+}
+
+# bgp_state NAME PEER: the BGP state of a neighbor ("Established", ...).
+bgp_state() {
+	frr_vtysh "$1" "show bgp neighbors $2 json" 2>/dev/null | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+print(j.get(sys.argv[1], {}).get("bgpState", "none"))' "$2"
+}
+bgp_up() { [ "$(bgp_state "$1" "$2")" = Established ]; }
+
+# hq_paths: hqrtr's BGP paths to 10.0.65.0/24, "NEXTHOP[*]" each (* = best),
+# sorted, comma-separated ("none" if there are none).
+hq_paths() {
+	frr_vtysh hqrtr "show ip bgp 10.0.65.0/24 json" 2>/dev/null | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+p = [x["nexthops"][0]["ip"] + ("*" if x.get("bestpath", {}).get("overall") else "")
+     for x in j.get("paths", [])]
+print(",".join(sorted(p)) or "none")'
+}
+
+# hq_via: the gateway of hqrtr's kernel route to 10.0.65.0/24 (or "none").
+hq_via() {
+	local v
+	v=$(ip -n "$NS_HQRTR" route show 10.0.65.0/24 | grep -o 'via [0-9.]*' | head -n 1) || true
+	echo "${v#via }" | grep . || echo none
+}
+is_hq_via() { [ "$(hq_via)" = "$1" ]; }
+
+# sw_start_rev SECONDS: the reverse stopwatch, HQ host -> spoke LAN host
+# (receiver on 10.0.65.10:9100 in $NS_LAN, sender from 10.1.0.10:7100).
+sw_start_rev() {
+	local secs=$1 n=$((SW_RATE * $1))
+	rm -f "$T/swr.json"
+	ip netns exec "$NS_LAN" "$STOPWATCH" recv --listen 10.0.65.10:9100 \
+		--id 100 --expect "$n" --until-idle 2 --duration $((secs + 10)) \
+		--gap-threshold-ms 20 --json "$T/swr.json" 2>"$T/swrrecv.log" &
+	SWR_RECV_PID=$!; PIDS+=($!)
+	wait_for 5 grep -q listening "$T/swrrecv.log"
+	ip netns exec "$NS_HQHOST" "$STOPWATCH" send --to 10.0.65.10:9100 \
+		--from 10.1.0.10:7100 --id 100 --rate "$SW_RATE" \
+		--count "$n" >"$T/swrsend.json" 2>&1 &
+	SWR_SEND_PID=$!; PIDS+=($!)
+}
+
+# sw_wait_rev: waits for the reverse run; sets SWR_GAP_MS and SWR_LOST.
+sw_wait_rev() {
+	wait "$SWR_SEND_PID" || true
+	wait "$SWR_RECV_PID" || true
+	SWR_GAP_MS=$(jget "$(cat "$T/swr.json")" 'int(j["longest_gap_ms"])')
+	SWR_LOST=$(jget "$(cat "$T/swr.json")" 'j["lost"]')
+}
