@@ -784,6 +784,11 @@ gripd_routing_start(struct gripd *d, uint64_t now)
 	d->mp_sock = -1;
 	if (s == NULL || d->dp == NULL)
 		return 0;
+	if (s->adjacency == 1) {
+		log_notice("site %s: adjacency off: tunnels only, no routes from "
+			   "gripd", s->name);
+		return 0;
+	}
 	if (d->epoch == 0)
 		d->epoch = (uint32_t)time(NULL);
 	d->rib = rib_new();

@@ -47,6 +47,7 @@ const char *const conf_debug_names[] = { "adjacency", "tunnel", "esp", "ike",
 static const char *const roles[] = { "spoke", "hub", NULL };
 static const char *const datapaths[] = { "auto", "kernel", "userspace", NULL };
 static const char *const routess[] = { "auto", "zebra", "kernel", NULL };
+static const char *const onoffs[] = { "on", "off", NULL };
 static const char *const zversions[] = { "auto", "8", "9", "10", NULL };
 static const char *const keyings[] = { "ike", "manual", NULL };
 static const char *const espmodes[] = { "transport", "tunnel", NULL };
@@ -1149,6 +1150,8 @@ const struct conf_kw conf_keywords[] = {
 	    OFF(conf_site, datapath), 0, 0, datapaths),
 	KW("routes", "auto|zebra|kernel", S, CONF_K_ENUM, CONF_B_SITE,
 	    OFF(conf_site, routes), 0, 0, routess),
+	KW("adjacency", "on|off", S, CONF_K_ENUM, CONF_B_SITE,
+	    OFF(conf_site, adjacency), 0, 0, onoffs),
 	KW("zebra-socket", "PATH", S, CONF_K_SOCKPATH, CONF_B_SITE,
 	    OFF(conf_site, zebra_socket), 0, 0, NULL),
 	KW("zebra-version", "auto|8|9|10", S, CONF_K_ENUM, CONF_B_SITE,

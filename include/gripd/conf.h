@@ -187,6 +187,11 @@ struct conf_site {
 	size_t ntracks;
 	int datapath;
 	int routes;
+	/*
+	 * 0 on (default), 1 off: tunnels only, no adjacency and no routes, for
+	 * running another routing protocol (bgpd, ospfd) over gripd's tunnels.
+	 */
+	int adjacency;
 	char zebra_socket[CONF_PATH_MAX];
 	int zebra_version;
 	uint32_t route_distance;

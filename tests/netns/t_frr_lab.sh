@@ -14,6 +14,8 @@
 # LAN, 2,000 packets/s each) through:
 #   (a) kill -9 of hub1's gripd only (hub1's box and BGP stay up): the
 #       reverse route goes with the TUN, hub1's bgpd withdraws it
+#   (a') hub1's gripd restarted: failback, no loss either way (HQ moves back
+#       as soon as hub1 has the route; the spoke after failback-delay)
 #   (b) hub1's box dies: kill -9 of its gripd and its hq link down at once
 #   (c) hub1's box hangs silently: its gripd and FRR daemons frozen with
 #       SIGSTOP, links stay up (only BFD can tell hqrtr)
@@ -115,8 +117,22 @@ check "(a) hub1's reverse route went with its TUN" \
 check "(a) hqrtr keeps only hub2's path" [ "$(hq_paths)" = "10.255.2.2*" ]
 check "(a) BGP hqrtr - hub1 still Established (withdrawal, no session loss)" bgp_up hqrtr 10.255.1.2
 check "(a) spoke uses hub2" is_best hub2
+
+# (a') hub1's gripd returns: the spoke waits failback-delay before it moves
+# back; hub1 reinstalls its reverse route as soon as the adjacency is UP, and
+# BGP moves HQ->spoke back at once (hqrtr has no failback delay).
+both_start 8
+sleep 1
+t0=$(date +%s%N)
 start_hub 1
-check "(a) hub1 back in both directions" back_to_normal
+wait_for 10 is_hq_via 10.255.1.2 && t_hq=$(ms_since "$t0") || t_hq=none
+wait_for $((FAILBACK_MS / 1000 + 8)) is_best hub1 && t_sp=$(ms_since "$t0") || t_sp=none
+both_wait
+report "failback"
+echo "   (a') after the restart: HQ->spoke back on hub1 after ${t_hq} ms, spoke->HQ after ${t_sp} ms"
+check "(a') failback: 0 packets lost spoke->HQ" [ "$SW_LOST" -eq 0 ]
+check "(a') failback: 0 packets lost HQ->spoke" [ "$SWR_LOST" -eq 0 ]
+check "(a') hub1 back in both directions" back_to_normal
 
 # (b) hub1's box dies: gripd killed and its hq link down at the same moment.
 both_start 5
