@@ -809,6 +809,15 @@ gripd_routing_start(struct gripd *d, uint64_t now)
 			return r;
 		}
 		zclient_set_table(d->zc, s->route_table);
+		/*
+		 * Graceful restart keeps routes in zebra across a gripd
+		 * restart so forwarding goes on; with the userspace datapath
+		 * the tunnels die with gripd, and stale routes would
+		 * black-hole traffic (and keep bgpd advertising them) until
+		 * the stale time ran out.  So: GR only when the datapath
+		 * survives us (the kernel backend, a later issue).
+		 */
+		zclient_set_graceful_restart(d->zc, false);
 		log_notice("site %s: routes go through zebra at %s (type nhrp, "
 			   "distance %u)", s->name, s->zebra_socket,
 		    s->route_distance);

@@ -62,6 +62,7 @@ struct zclient {
 	uint8_t distance;
 	uint32_t table;
 	uint32_t stale_s;
+	bool gr_off; /* no graceful restart: zebra flushes us on disconnect */
 	bool sync_done;      /* zclient_update_complete() was called */
 
 	enum zc_conn conn;
@@ -253,11 +254,13 @@ zc_queue_simple(struct zclient *zc, zc_enc_fn fn)
 static int
 zc_queue_gr(struct zclient *zc)
 {
-	uint8_t *p = zc_reserve(zc, 64);
+	uint8_t *p;
 	size_t len;
 	int err;
 
-	if (p == NULL)
+	if (zc->gr_off)
+		return 0;
+	if ((p = zc_reserve(zc, 64)) == NULL)
 		return -ENOMEM;
 	if ((err = zapi_gr_encode(zc->ver, zc->stale_s, p, 64, &len)) != 0)
 		return err;
@@ -830,6 +833,12 @@ void
 zclient_set_table(struct zclient *zc, uint32_t table)
 {
 	zc->table = table;
+}
+
+void
+zclient_set_graceful_restart(struct zclient *zc, bool on)
+{
+	zc->gr_off = !on;
 }
 
 void

@@ -113,6 +113,12 @@ int zclient_new(struct loop *loop, const char *path, int zversion,
 /* Routing table id (0 or 254: main).  Takes effect for later messages. */
 void zclient_set_table(struct zclient *zc, uint32_t table);
 /* GR stale time in seconds (0: ZCLIENT_STALE_DEFAULT_S), next session. */
+/*
+ * Graceful restart on (default) or off.  Off: zebra removes our routes as
+ * soon as we disconnect, which is right when the forwarding state dies
+ * with the daemon (the userspace datapath's TUN devices).
+ */
+void zclient_set_graceful_restart(struct zclient *zc, bool on);
 void zclient_set_stale_time(struct zclient *zc, uint32_t seconds);
 
 /* connected: UP (true) or lost (false). */

@@ -38,6 +38,8 @@ fi
 # The interop lane's independent decoders (tshark, scapy) and tcpdump.
 if [ "${interop:-0}" = 1 ] && [ "$(id -u)" -eq 0 ]; then
 	"$(dirname "$0")/deps-interop.sh"
+	# Real FRR (zebra, bgpd, bfdd) for the zebra and FRR-lab tests.
+	"$(dirname "$0")/deps-frr.sh"
 fi
 
 # The unprivileged user gripd runs as (gripd.conf(5) `user`).

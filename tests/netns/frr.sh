@@ -7,7 +7,8 @@
 # /etc/frr or /run/frr, and no init system is involved.
 #
 #   frr_available            FRR 8.x daemons, vtysh and user frr are present
-#   frr_conf NAME DAEMON     writes $T/frr-NAME/DAEMON.conf from stdin
+#   frr_conf NAME DAEMON     writes $T/frr-NAME/DAEMON.conf from stdin, after
+#                            `log file .../DAEMON.log` (ms timestamps)
 #   frr_start NS NAME DAEMONS...
 #                            starts the daemons (zebra first) in NS and
 #                            waits until each one's vty answers
@@ -35,7 +36,11 @@ _frr_dir() {
 frr_conf() {
 	local d
 	d=$(_frr_dir "$1")
-	cat >"$d/$2.conf"
+	{
+		# A `log file` from the config honours the precision; --log does not.
+		printf 'log file %s/%s.log\nlog timestamp precision 3\n' "$d" "$2"
+		cat
+	} >"$d/$2.conf"
 	chown frr:frr "$d/$2.conf"
 	chmod 644 "$d/$2.conf"
 }
@@ -60,7 +65,7 @@ frr_start() {
 		rm -f "$d/$dm.pid"
 		ip netns exec "$n" "$FRR_BIN/$dm" -d -u frr -g frr -f "$d/$dm.conf" \
 			-i "$d/$dm.pid" -z "$d/zserv.api" --vty_socket "$d" -P 0 \
-			--log "file:$d/$dm.log" "${extra[@]}" >>"$d/start.log" 2>&1 || {
+			"${extra[@]}" >>"$d/start.log" 2>&1 || {
 			echo "frr_start: $dm in $n failed:"; tail -n 20 "$d/start.log" "$d/$dm.log" 2>/dev/null
 			return 1
 		}

@@ -37,6 +37,7 @@ BOUND=1500
 topo_links
 topo_frr
 topo_conf 10 20 300ms ${HOLD}ms ${FAILBACK_MS}ms
+topo_gripd_zebra
 topo_start
 
 check "spoke adjacency with hub1 UP" wait_for 10 adj_up "$T/spoke" hub1
@@ -48,20 +49,27 @@ check "BGP hqrtr - hub1 Established" wait_for 30 bgp_up hqrtr 10.255.1.2
 check "BGP hqrtr - hub2 Established" wait_for 30 bgp_up hqrtr 10.255.2.2
 
 # The hub's zebra sees gripd's route as a kernel route and leaves it alone.
-check "hub1: gripd's reverse route in the kernel (proto 250, grip-mp)" \
-	bash -c "ip -n $NS_HUB1 route show 10.0.65.0/24 proto 250 | grep -q 'via 10.0.2.12 dev grip-mp'"
+check "hub1: gripd's reverse route in the kernel through zebra (proto nhrp, grip-mp)" \
+	wait_for 5 bash -c "ip -n $NS_HUB1 route show 10.0.65.0/24 proto nhrp | grep -q 'via 10.0.2.12 dev grip-mp'"
 k_sel() { # NAME: zebra lists 10.0.65.0/24 as a selected kernel route
 	frr_vtysh "$1" "show ip route 10.0.65.0/24 json" | python3 -c '
 import json, sys
 r = json.load(sys.stdin).get("10.0.65.0/24", [])
-sys.exit(0 if any(x["protocol"] == "kernel" and x.get("selected") for x in r) else 1)'
+sys.exit(0 if any(x["protocol"] == "nhrp" and x.get("selected") and
+    x.get("distance") == 150 for x in r) else 1)'
 }
-check "hub1: zebra shows 10.0.65.0/24 as K, selected" wait_for 5 k_sel hub1
-check "hub2: zebra shows 10.0.65.0/24 as K, selected" wait_for 5 k_sel hub2
+check "hub1: zebra shows 10.0.65.0/24 as N (nhrp), distance 150, selected" wait_for 5 k_sel hub1
+check "hub2: zebra shows 10.0.65.0/24 as N (nhrp), distance 150, selected" wait_for 5 k_sel hub2
+spoke_n() { frr_vtysh spoke "show ip route" | grep -q '^N>\* 10.1.0.0/16 \[150/10\] via 10.0.2.1, grip-hub1 onlink'; }
+check "spoke: vtysh shows N>* 10.1.0.0/16 [150/10] via hub1" wait_for 5 spoke_n
+zclient_nhrp() { frr_vtysh spoke "show zebra client summary" | grep -q nhrp; }
+check "spoke: gripd listed in 'show zebra client summary' (as nhrp)" zclient_nhrp
+
 check "hub1: only gripd's route to the spoke LAN in the kernel" \
 	[ "$(ip -n "$NS_HUB1" route show 10.0.65.0/24 | wc -l)" = 1 ]
 echo "   hub1 kernel:  $(ip -n "$NS_HUB1" route show 10.0.65.0/24)"
-echo "   hub1 zebra:   $(frr_vtysh hub1 'show ip route 10.0.65.0/24 longer-prefixes' | grep -E '^K' | head -n 1)"
+echo "   hub1 zebra:   $(frr_vtysh hub1 'show ip route 10.0.65.0/24 longer-prefixes' | grep -E '^N' | head -n 1)"
+echo "   spoke zebra:  $(frr_vtysh spoke 'show ip route' | grep -E '^N' | head -n 1)"
 
 two_paths() { [ "$(hq_paths)" = "10.255.1.2*,10.255.2.2" ]; }
 check "hqrtr learns 10.0.65.0/24 from both hubs, best via hub1" wait_for 15 two_paths

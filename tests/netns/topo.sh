@@ -257,6 +257,7 @@ bfd
 exit
 EOC
 )
+	printf 'hostname spoke\n' | frr_conf spoke zebra
 	for i in hqrtr hub1 hub2; do
 		printf 'hostname %s\n' "$i" | frr_conf "$i" zebra
 		printf 'hostname %s\n%s\n' "$i" "$bfd" | frr_conf "$i" bfdd
@@ -308,7 +309,7 @@ router bgp 6500$h
  neighbor 10.255.$h.1 timers connect 1
  neighbor 10.255.$h.1 advertisement-interval 0
  address-family ipv4 unicast
-  redistribute kernel route-map GRIP-REVERSE
+  redistribute nhrp route-map GRIP-REVERSE
   neighbor 10.255.$h.1 route-map NOTHING in
   neighbor 10.255.$h.1 route-map TO-HQ out
  exit-address-family
@@ -326,6 +327,20 @@ topo_frr() {
 	frr_start "$NS_HQRTR" hqrtr zebra bfdd bgpd
 	frr_start "$NS_HUB1" hub1 zebra bfdd bgpd
 	frr_start "$NS_HUB2" hub2 zebra bfdd bgpd
+	frr_start "$NS_SPOKE" spoke zebra
+}
+
+# topo_gripd_zebra: after topo_conf, the three gripds send their routes
+# through their namespace's zebra (route type NHRP) instead of the kernel.
+# zebra's socket is mode 0700 frr:frr, so gripd runs as user frr
+# (docs/frr.md), and its key files belong to frr.
+topo_gripd_zebra() {
+	local n
+	for n in hub1 hub2 spoke; do
+		sed -i "s|^ routes kernel| routes zebra\n zebra-socket $(_frr_dir $n)/zserv.api|; s|^user gripd|user frr\ngroup frr|" \
+			"$T/$n/gripd.conf"
+		chown frr "$T/$n"/keys/*.key
+	done
 }
 
 # bgp_state NAME PEER: the BGP state of a neighbor ("Established", ...).
@@ -378,4 +393,23 @@ sw_wait_rev() {
 	wait "$SWR_RECV_PID" || true
 	SWR_GAP_MS=$(jget "$(cat "$T/swr.json")" 'int(j["longest_gap_ms"])')
 	SWR_LOST=$(jget "$(cat "$T/swr.json")" 'j["lost"]')
+}
+
+# sw_start_idle IDLE SECONDS: sw_start with one flow and the receiver's
+# --until-idle set to IDLE seconds: sw_start's 2 s ends the receiver in the
+# middle of an outage longer than that (a hold time of 3 s), and the gap
+# would never be seen.  Sets the same variables; sw_wait reads the result.
+sw_start_idle() {
+	local idle=$1 secs=$2 n=$((SW_RATE * $2))
+	SW_RECV_PIDS=(); SW_SEND_PIDS=()
+	rm -f "$T/sw1.json"
+	ip netns exec "$NS_HQHOST" "$STOPWATCH" recv --listen 10.1.0.10:9001 \
+		--id 1 --expect "$n" --until-idle "$idle" --duration $((secs + idle + 8)) \
+		--gap-threshold-ms 20 --json "$T/sw1.json" 2>"$T/swrecv1.log" &
+	SW_RECV_PIDS+=($!); PIDS+=($!)
+	wait_for 5 grep -q listening "$T/swrecv1.log"
+	ip netns exec "$NS_LAN" "$STOPWATCH" send --to 10.1.0.10:9001 \
+		--from 10.0.65.10:7001 --id 1 --rate "$SW_RATE" \
+		--count "$n" >"$T/swsend1.json" 2>&1 &
+	SW_SEND_PIDS+=($!); PIDS+=($!)
 }
