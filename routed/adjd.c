@@ -164,9 +164,20 @@ gripd_rib_sync(struct gripd *d, uint64_t now)
 
 	if (d->rib == NULL)
 		return;
-	while (d->zc != NULL && (n = rib_dirty(d->rib, pfx, 64)) > 0)
-		for (size_t i = 0; i < n; i++)
+	while (d->zc != NULL && (n = rib_dirty(d->rib, pfx, 64)) > 0) {
+		for (size_t i = 0; i < n; i++) {
 			zebra_sync_prefix(d, &pfx[i]);
+			/*
+			 * Keep the RIB's record of what is installed in step
+			 * (as if applied): the RIB forgets a prefix only once
+			 * its withdrawal was planned and done, so the delete
+			 * above is never skipped.
+			 */
+			int nops = rib_fib_plan(d->rib, &pfx[i], ops, FIB_OPS_MAX);
+			for (int k = 0; k < nops; k++)
+				rib_fib_done(d->rib, &pfx[i], &ops[k], 0);
+		}
+	}
 	while ((n = rib_dirty(d->rib, pfx, 64)) > 0) {
 		for (size_t i = 0; i < n; i++) {
 			int nops = rib_fib_plan(d->rib, &pfx[i], ops, FIB_OPS_MAX);

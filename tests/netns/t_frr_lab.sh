@@ -125,6 +125,8 @@ check "(a) hub1's reverse route went with its TUN" \
 check "(a) hqrtr keeps only hub2's path" [ "$(hq_paths)" = "10.255.2.2*" ]
 check "(a) BGP hqrtr - hub1 still Established (withdrawal, no session loss)" bgp_up hqrtr 10.255.1.2
 check "(a) spoke uses hub2" is_best hub2
+spoke_n_hub2() { frr_vtysh spoke "show ip route" | grep -q '^N>\* 10.1.0.0/16 \[150/20\] via 10.0.3.1, grip-hub2 onlink'; }
+check "(a) the spoke's zebra withdrew hub1's path: N>* via hub2 [150/20]" wait_for 3 spoke_n_hub2
 
 # (a') hub1's gripd returns: the spoke waits failback-delay before it moves
 # back; hub1 reinstalls its reverse route as soon as the adjacency is UP, and
@@ -183,12 +185,23 @@ check "(c) BFD took the session down (Cease/BFD Down)" \
 	grep -q "neighbor 10.255.1.2 .*Cease/BFD Down" "$T/frr-hqrtr/bgpd.log"
 kill -KILL "$HUB1_PID" $hub1_frr   # the frozen box is switched off
 
+# zebra restart on the spoke: gripd reconnects (backoff) and reinstalls.
+spoke_has_n() { frr_vtysh spoke "show ip route" | grep -q '^N>\* 10.1.0.0/16'; }
+zpid=$(cat "$(_frr_dir spoke)/zebra.pid")
+kill -KILL "$zpid"
+check "zebra killed on the spoke: gripd notices" wait_for 5 grep -q "zebra: .*\(closed\|lost\|disconnect\)" "$T/spoke/gripd.log"
+frr_start "$NS_SPOKE" spoke zebra
+check "zebra back: gripd reconnected and reinstalled 10.1.0.0/16 (N>*)" wait_for 10 spoke_has_n
+check "zebra back: the kernel has it again (proto nhrp)" \
+	wait_for 5 bash -c "ip -n $NS_SPOKE route show 10.1.0.0/16 proto nhrp | grep -q grip-hub2"
+check "gripd logged the new session" bash -c "grep -c \"zebra: session to .* up\" $T/spoke/gripd.log | grep -qv \"^1$\""
+
 echo "--- results (scenario, spoke->HQ gap ms, lost, HQ->spoke gap ms, lost):"
 cat "$T/results.txt"
 check "no sanitizer report" bash -c "! grep -q Sanitizer $T/*/gripd.log"
 frr_stop_all
 frr_left() { # FRR daemons still running in this run's namespaces
-	for n in $NS_HQRTR $NS_HUB1 $NS_HUB2; do
+	for n in $NS_HQRTR $NS_HUB1 $NS_HUB2 $NS_SPOKE; do
 		for p in $(ip netns pids "$n"); do
 			case $(cat "/proc/$p/comm" 2>/dev/null) in zebra|bgpd|bfdd) echo "$p" ;; esac
 		done
