@@ -1089,19 +1089,6 @@ parse_grekey(struct conf_pctx *p, const struct conf_kw *kw,
 	return 0;
 }
 
-/* print functions live in conf_print.c */
-void conf_print_log(FILE *, const void *, int, unsigned);
-void conf_print_debug(FILE *, const void *, int, unsigned);
-void conf_print_local(FILE *, const void *, int, unsigned);
-void conf_print_tunaddr(FILE *, const void *, int, unsigned);
-void conf_print_spoke_addr(FILE *, const void *, int, unsigned);
-void conf_print_p2p(FILE *, const void *, int, unsigned);
-void conf_print_advertise(FILE *, const void *, int, unsigned);
-void conf_print_allow(FILE *, const void *, int, unsigned);
-void conf_print_track(FILE *, const void *, int, unsigned);
-void conf_print_auth(FILE *, const void *, int, unsigned);
-void conf_print_manual_sa(FILE *, const void *, int, unsigned);
-void conf_print_grekey(FILE *, const void *, int, unsigned);
 
 #define G CONF_ST_GLOBAL
 #define S CONF_ST_SITE

@@ -32,18 +32,6 @@ kw_set(const void *obj, int st, const char *name)
 	return false;
 }
 
-void conf_print_log(FILE *, const void *, int, unsigned);
-void conf_print_debug(FILE *, const void *, int, unsigned);
-void conf_print_local(FILE *, const void *, int, unsigned);
-void conf_print_tunaddr(FILE *, const void *, int, unsigned);
-void conf_print_spoke_addr(FILE *, const void *, int, unsigned);
-void conf_print_p2p(FILE *, const void *, int, unsigned);
-void conf_print_advertise(FILE *, const void *, int, unsigned);
-void conf_print_allow(FILE *, const void *, int, unsigned);
-void conf_print_track(FILE *, const void *, int, unsigned);
-void conf_print_auth(FILE *, const void *, int, unsigned);
-void conf_print_manual_sa(FILE *, const void *, int, unsigned);
-void conf_print_grekey(FILE *, const void *, int, unsigned);
 
 static const char *
 ind(int st)

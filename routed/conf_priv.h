@@ -124,4 +124,18 @@ uint64_t conf_stanza_set(const void *stanza, int st);
 void conf_print_stanza(FILE *, const struct conf *, int st, const void *obj,
     unsigned flags);
 
+/* Printers of the SPECIAL keywords (conf_print.c), named in the table. */
+void conf_print_log(FILE *, const void *, int, unsigned);
+void conf_print_debug(FILE *, const void *, int, unsigned);
+void conf_print_local(FILE *, const void *, int, unsigned);
+void conf_print_tunaddr(FILE *, const void *, int, unsigned);
+void conf_print_spoke_addr(FILE *, const void *, int, unsigned);
+void conf_print_p2p(FILE *, const void *, int, unsigned);
+void conf_print_advertise(FILE *, const void *, int, unsigned);
+void conf_print_allow(FILE *, const void *, int, unsigned);
+void conf_print_track(FILE *, const void *, int, unsigned);
+void conf_print_auth(FILE *, const void *, int, unsigned);
+void conf_print_manual_sa(FILE *, const void *, int, unsigned);
+void conf_print_grekey(FILE *, const void *, int, unsigned);
+
 #endif

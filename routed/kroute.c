@@ -21,6 +21,8 @@
 #include <netlink/route/route.h>
 #include <netlink/route/rtnl.h>
 
+#include <gripd/tunlink.h>
+
 #include "kroute.h"
 
 struct kroute {
@@ -29,47 +31,15 @@ struct kroute {
 	uint32_t table;
 };
 
-/* libnl 3 error codes to -errno, at the module edge. */
+/*
+ * libnl 3 error codes to -errno (tunnels' translation), except that "object
+ * not found" is the kernel's answer for "no such route": -ESRCH, which
+ * rib_fib_done() counts as a delete done.
+ */
 static int
 nlerr(int err)
 {
-	if (err >= 0)
-		return err;
-	switch (-err) {
-	case NLE_NOMEM:
-		return -ENOMEM;
-	case NLE_EXIST:
-		return -EEXIST;
-	case NLE_INVAL:
-	case NLE_MSGSIZE:
-		return -EINVAL;
-	case NLE_OBJ_NOTFOUND:
-		return -ESRCH; /* the kernel's answer for "no such route" */
-	case NLE_NODEV:
-		return -ENODEV;
-	case NLE_PERM:
-		return -EPERM;
-	case NLE_NOACCESS:
-		return -EACCES;
-	case NLE_AGAIN:
-		return -EAGAIN;
-	case NLE_BUSY:
-		return -EBUSY;
-	case NLE_RANGE:
-		return -ERANGE;
-	case NLE_OPNOTSUPP:
-		return -EOPNOTSUPP;
-	case NLE_AF_NOSUPPORT:
-		return -EAFNOSUPPORT;
-	case NLE_NOADDR:
-		return -EADDRNOTAVAIL;
-	case NLE_INTR:
-		return -EINTR;
-	case NLE_BAD_SOCK:
-		return -EBADF;
-	default:
-		return -EIO;
-	}
+	return err == -NLE_OBJ_NOTFOUND ? -ESRCH : tun_nl_errno(err);
 }
 
 int

@@ -3,7 +3,7 @@
  * DOC: rtnetlink: underlay monitor and interface configuration
  *
  * Every libnl call of the tunnels module lives in this file, and libnl's
- * NLE_* codes are turned into -errno here (nlerr()), so nothing above sees
+ * NLE_* codes are turned into -errno here (tun_nl_errno()), so nothing above sees
  * libnl.
  *
  * The monitor: an adjacency must go DOWN at once when the underlay link that
@@ -43,8 +43,8 @@
 #include <gripd/tunlink.h>
 
 /* libnl 3 error codes to -errno, at the module edge. */
-static int
-nlerr(int err)
+int
+tun_nl_errno(int err)
 {
 	if (err >= 0)
 		return err;
@@ -93,7 +93,7 @@ sock_open(struct nl_sock **skp)
 		return -ENOMEM;
 	if ((err = nl_connect(sk, NETLINK_ROUTE)) < 0) {
 		nl_socket_free(sk);
-		return nlerr(err);
+		return tun_nl_errno(err);
 	}
 	*skp = sk;
 	return 0;
@@ -112,7 +112,7 @@ link_change_q(int ifindex, unsigned mtu, int up, unsigned txqlen)
 		return -ENODEV;
 	if ((err = sock_open(&sk)) < 0)
 		return err;
-	if ((err = nlerr(rtnl_link_get_kernel(sk, ifindex, NULL, &orig))) < 0)
+	if ((err = tun_nl_errno(rtnl_link_get_kernel(sk, ifindex, NULL, &orig))) < 0)
 		goto out;
 	if ((chg = rtnl_link_alloc()) == NULL) {
 		err = -ENOMEM;
@@ -126,7 +126,7 @@ link_change_q(int ifindex, unsigned mtu, int up, unsigned txqlen)
 		rtnl_link_set_flags(chg, IFF_UP);
 	else if (up == 0)
 		rtnl_link_unset_flags(chg, IFF_UP);
-	err = nlerr(rtnl_link_change(sk, orig, chg, 0));
+	err = tun_nl_errno(rtnl_link_change(sk, orig, chg, 0));
 out:
 	if (chg != NULL)
 		rtnl_link_put(chg);
@@ -189,14 +189,14 @@ addr_build(const struct tun_ifaddr *a, struct rtnl_addr **rap)
 	err = -ENOMEM;
 	if ((local = nl_addr_build(a->family, a->addr, alen)) == NULL)
 		goto fail;
-	if ((err = nlerr(rtnl_addr_set_local(ra, local))) < 0)
+	if ((err = tun_nl_errno(rtnl_addr_set_local(ra, local))) < 0)
 		goto fail;
 	if (a->has_peer) {
 		err = -ENOMEM;
 		if ((peer = nl_addr_build(a->family, a->peer, alen)) == NULL)
 			goto fail;
 		nl_addr_set_prefixlen(peer, a->prefixlen);
-		if ((err = nlerr(rtnl_addr_set_peer(ra, peer))) < 0)
+		if ((err = tun_nl_errno(rtnl_addr_set_peer(ra, peer))) < 0)
 			goto fail;
 	}
 	rtnl_addr_set_prefixlen(ra, a->prefixlen);
@@ -229,7 +229,7 @@ addr_op(int ifindex, const struct tun_ifaddr *a, bool add)
 		return err;
 	rtnl_addr_set_ifindex(ra, ifindex);
 	if ((err = sock_open(&sk)) == 0) {
-		err = nlerr(add ? rtnl_addr_add(sk, ra, NLM_F_EXCL)
+		err = tun_nl_errno(add ? rtnl_addr_add(sk, ra, NLM_F_EXCL)
 				: rtnl_addr_delete(sk, ra, 0));
 		nl_socket_free(sk);
 	}
@@ -361,7 +361,7 @@ tun_link_monitor_open(struct tun_link_monitor **mp, tun_link_cb *cb, void *arg)
 	    (err = nl_socket_set_nonblocking(m->sk)) < 0) {
 		nl_socket_free(m->sk);
 		free(m);
-		return nlerr(err);
+		return tun_nl_errno(err);
 	}
 	/* Larger bursts (many links flapping) before ENOBUFS. */
 	nl_socket_set_buffer_size(m->sk, 1 << 20, 0);
@@ -403,7 +403,7 @@ tun_link_monitor_dispatch(struct tun_link_monitor *m)
 			continue;
 		}
 		if (err < 0)
-			return nlerr(err);
+			return tun_nl_errno(err);
 	}
 	return 0;
 }
@@ -420,10 +420,10 @@ tun_link_monitor_dump(struct tun_link_monitor *m)
 		return err;
 	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, valid_cb, m);
 	for (i = 0; i < sizeof(req) / sizeof(req[0]); i++) {
-		if ((err = nlerr(nl_rtgen_request(
+		if ((err = tun_nl_errno(nl_rtgen_request(
 			 sk, req[i], AF_UNSPEC, NLM_F_DUMP))) < 0)
 			break;
-		if ((err = nlerr(nl_recvmsgs_default(sk))) < 0)
+		if ((err = tun_nl_errno(nl_recvmsgs_default(sk))) < 0)
 			break;
 	}
 	nl_socket_free(sk);

@@ -59,4 +59,10 @@ int tun_link_monitor_dispatch(struct tun_link_monitor *m);
  */
 int tun_link_monitor_dump(struct tun_link_monitor *m);
 
+/*
+ * A libnl 3 error code (negative NLE_*) as -errno, for every module that
+ * uses libnl (translated at the module edge).  Non-negative values pass.
+ */
+int tun_nl_errno(int err);
+
 #endif
