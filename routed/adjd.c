@@ -820,6 +820,7 @@ gripd_routing_start(struct gripd *d, uint64_t now)
 			return r;
 		}
 		zclient_set_table(d->zc, s->route_table);
+		zclient_set_tag(d->zc, s->route_tag);
 		/*
 		 * Graceful restart keeps routes in zebra across a gripd
 		 * restart so forwarding goes on; with the userspace datapath

@@ -1145,6 +1145,8 @@ const struct conf_kw conf_keywords[] = {
 	    OFF(conf_site, zebra_version), 0, 0, zversions),
 	KW("route-distance", "1-255", S, CONF_K_U32, CONF_B_SITE,
 	    OFF(conf_site, route_distance), 1, 255, NULL),
+	KW("route-tag", "N", S, CONF_K_U32, CONF_B_SITE,
+	    OFF(conf_site, route_tag), 0, UINT32_MAX, NULL),
 	KW("route-table", "N", S, CONF_K_U32, CONF_B_SITE,
 	    OFF(conf_site, route_table), 1, 0xfffffffeu, NULL),
 	KW("kernel-route-protocol", "5-255", S, CONF_K_U32, CONF_B_SITE,

@@ -63,6 +63,7 @@ struct zclient {
 	uint32_t table;
 	uint32_t stale_s;
 	bool gr_off; /* no graceful restart: zebra flushes us on disconnect */
+	uint32_t tag; /* route tag on every route, 0 = none */
 	bool sync_done;      /* zclient_update_complete() was called */
 
 	enum zc_conn conn;
@@ -304,6 +305,7 @@ zc_queue_route(struct zclient *zc, const struct zc_route *r, bool add)
 	}
 	zr.distance = zc->distance;
 	zr.metric = r->metric;
+	zr.tag = zc->tag;
 	zr.table = zc->table;
 	if ((p = zc_reserve(zc, ZAPI_ROUTE_MAX_LEN)) == NULL)
 		return -ENOMEM;
@@ -833,6 +835,12 @@ void
 zclient_set_table(struct zclient *zc, uint32_t table)
 {
 	zc->table = table;
+}
+
+void
+zclient_set_tag(struct zclient *zc, uint32_t tag)
+{
+	zc->tag = tag;
 }
 
 void

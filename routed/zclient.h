@@ -119,6 +119,8 @@ void zclient_set_table(struct zclient *zc, uint32_t table);
  * with the daemon (the userspace datapath's TUN devices).
  */
 void zclient_set_graceful_restart(struct zclient *zc, bool on);
+/* A route tag (route-maps can match it) on every route; 0 = none. */
+void zclient_set_tag(struct zclient *zc, uint32_t tag);
 void zclient_set_stale_time(struct zclient *zc, uint32_t seconds);
 
 /* connected: UP (true) or lost (false). */

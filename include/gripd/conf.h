@@ -196,6 +196,7 @@ struct conf_site {
 	int zebra_version;
 	uint32_t route_distance;
 	uint32_t route_table;
+	uint32_t route_tag; /* zebra: tag on every route (route-maps), 0 none */
 	uint32_t kernel_proto;
 	uint32_t adj_port;
 	uint32_t nat_keepalive_ms;
