@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: ISC
 # Installs what the interop lane (tests/interop) needs on Debian 12,
 # idempotently: tshark (without the setuid dumpcap question), tcpdump and
-# python3-scapy.  Packages already installed are not touched; apt-get update
+# python3-scapy, python3-cryptography (crafted ESP in the netns tests).  Packages already installed are not touched; apt-get update
 # runs only when something is missing.  scripts/deps.sh may call this.
 set -euo pipefail
 
-want=(tshark tcpdump python3-scapy)
+want=(tshark tcpdump python3-scapy python3-cryptography)
 missing=()
 for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
