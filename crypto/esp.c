@@ -33,7 +33,9 @@
  * outbound SA.
  * Without ESN seq never exceeds 2^32 - 1; ESP_EV_SOFT is raised at
  * ESP_SEQ_SOFT_32 and ESP_EV_HARD when the space is used up.  Seq 0 is
- * never sent.
+ * never sent.  An SA may start above 1 and carry a seq limit (manual
+ * SAs: routed/seqstore.c keeps numbers unique across restarts); at the
+ * limit esp_encap refuses with -EAGAIN until it is raised.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -102,7 +104,8 @@ esp_sa_create(const struct esp_sa_params *p, uint64_t now,
 	sa->p = *p;
 	sa->ai = ai;
 	sa->created = now;
-	atomic_init(&sa->seq_next, 1);
+	atomic_init(&sa->seq_next, p->seq_start ? p->seq_start : 1);
+	atomic_init(&sa->seq_limit, p->seq_limit);
 	if ((rc = esp_replay_init(&sa->replay, p->replay_window, p->esn)) < 0) {
 		free(sa);
 		return rc;
@@ -188,6 +191,32 @@ void
 esp_sa_set_seq_next(struct esp_sa *sa, uint64_t seq)
 {
 	atomic_store(&sa->seq_next, seq);
+}
+
+uint64_t
+esp_sa_seq_next(const struct esp_sa *sa)
+{
+	return atomic_load(&((struct esp_sa *)sa)->seq_next);
+}
+
+void
+esp_sa_set_seq_limit(struct esp_sa *sa, uint64_t limit)
+{
+	/* Release: pairs with esp_encap's acquire; the caller's fsync of
+	 * the reservation happened before this store. */
+	atomic_store_explicit(&sa->seq_limit, limit, memory_order_release);
+}
+
+uint64_t
+esp_sa_seq_stop(struct esp_sa *sa)
+{
+	/*
+	 * One exchange: a worker's compare-and-swap either happened before
+	 * it (and its number is below the value returned) or fails against
+	 * 0, which esp_encap refuses.  Setting the limit instead would race
+	 * with a worker that had read the old limit.
+	 */
+	return atomic_exchange(&sa->seq_next, 0);
 }
 
 /* This worker's contexts for sa, created on first use. */
@@ -343,7 +372,7 @@ int
 esp_encap(struct esp_worker *w, struct esp_sa *sa, uint8_t *buf, size_t cap,
     size_t off, size_t len, uint8_t nh, size_t *esp_off, size_t *esp_len)
 {
-	uint64_t seq, last, soft;
+	uint64_t seq, last, soft, limit;
 	int rc;
 
 	if (sa->p.dir != ESP_DIR_OUT)
@@ -356,14 +385,22 @@ esp_encap(struct esp_worker *w, struct esp_sa *sa, uint8_t *buf, size_t cap,
 	 * A CAS loop rather than a fetch-add: the counter must stop at the
 	 * end of the space instead of running on and wrapping into numbers
 	 * (and IVs) already used.  With ESN it wraps to 0 after 2^64 - 1,
-	 * and 0 is never sent.
+	 * and 0 is never sent.  It also stops at the seq limit, the end of
+	 * what the keying layer has reserved on disk (manual SAs, whose key
+	 * survives a restart): waiting beats reusing a nonce.  The limit
+	 * only grows, so a stale read only refuses too early.
 	 */
+	limit = atomic_load_explicit(&sa->seq_limit, memory_order_acquire);
 	seq = atomic_load_explicit(&sa->seq_next, RELAXED);
 	do {
 		if (seq > last || seq == 0) {
 			raise_event(sa, ESP_EV_HARD | ESP_EV_SOFT);
 			count(&sa->c_exhausted, 1);
 			return -ESTALE;
+		}
+		if (limit != 0 && seq >= limit) {
+			count(&sa->c_exhausted, 1);
+			return -EAGAIN;
 		}
 	} while (!atomic_compare_exchange_weak_explicit(&sa->seq_next, &seq,
 	    seq + 1, RELAXED, RELAXED));

@@ -30,8 +30,11 @@ struct esp_sa {
 	unsigned reported;		/* ESP_EV_* bits already reported */
 	bool linked;
 
-	/* Outbound: next sequence number to send (starts at 1). */
+	/* Outbound: next sequence number to send (starts at p.seq_start or
+	 * 1), and the first one not yet allowed (0 = no limit; same cache
+	 * line: read with every seq_next, written about once a minute). */
 	_Atomic uint64_t seq_next __attribute__((aligned(64)));
+	_Atomic uint64_t seq_limit;
 	_Atomic unsigned events;
 
 	/* Counters, relaxed atomics (see docs/esp.md). */

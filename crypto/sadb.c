@@ -437,6 +437,43 @@ esp_sadb_input(struct esp_sadb *db, struct esp_worker *w, uint8_t *buf,
 	return esp_decap(w, sa, buf, len, pl_off, pl_len, nh);
 }
 
+int
+esp_sadb_seq_next(struct esp_sadb *db, uint64_t tunnel_id, uint64_t *next)
+{
+	struct esp_sa *sa;
+
+	pthread_mutex_lock(&db->lock);
+	if ((sa = find_out_by_tunnel(db, tunnel_id)) != NULL)
+		*next = esp_sa_seq_next(sa);
+	pthread_mutex_unlock(&db->lock);
+	return sa != NULL ? 0 : -ENOENT;
+}
+
+int
+esp_sadb_set_seq_limit(struct esp_sadb *db, uint64_t tunnel_id,
+    uint64_t limit)
+{
+	struct esp_sa *sa;
+
+	pthread_mutex_lock(&db->lock);
+	if ((sa = find_out_by_tunnel(db, tunnel_id)) != NULL)
+		esp_sa_set_seq_limit(sa, limit);
+	pthread_mutex_unlock(&db->lock);
+	return sa != NULL ? 0 : -ENOENT;
+}
+
+int
+esp_sadb_seq_stop(struct esp_sadb *db, uint64_t tunnel_id, uint64_t *next)
+{
+	struct esp_sa *sa;
+
+	pthread_mutex_lock(&db->lock);
+	if ((sa = find_out_by_tunnel(db, tunnel_id)) != NULL)
+		*next = esp_sa_seq_stop(sa);
+	pthread_mutex_unlock(&db->lock);
+	return sa != NULL ? 0 : -ENOENT;
+}
+
 uint64_t
 esp_sadb_unknown_spi(struct esp_sadb *db)
 {

@@ -34,6 +34,11 @@
  *			drop it silently
  *	-ESTALE		sequence numbers or a hard lifetime exhausted: the SA
  *			must be replaced (the keying layer got ESP_EV_HARD)
+ *	-EAGAIN		(esp_encap) the next sequence number is at or above
+ *			the SA's seq limit (not yet reserved on stable
+ *			storage, see esp_sa_set_seq_limit); counted as
+ *			exhausted, no event: sending resumes when the limit
+ *			is raised
  *	-ENOBUFS	not enough headroom/tailroom in the caller's buffer
  *	-ENOMEM		creating the per-thread crypto context failed
  *	-ENOENT		(esp_sadb_input) no SA for that SPI
@@ -137,6 +142,15 @@ struct esp_sa_params {
 	bool replay_off;		/* no anti-replay (manual SAs; not with ESN) */
 	uint64_t tunnel_id;		/* the tunnel/peer of the SA */
 	void *cookie;			/* opaque for the datapath */
+	/*
+	 * Outbound only.  seq_start: the first sequence number (0 = 1); a
+	 * manual SA, whose key outlives the daemon, resumes above every
+	 * number an earlier run may have sent.  seq_limit: numbers >= it
+	 * are refused with -EAGAIN until esp_sa_set_seq_limit() raises it
+	 * (0 = no limit): the keying layer makes it durable first.
+	 */
+	uint64_t seq_start;
+	uint64_t seq_limit;
 };
 
 /* Events an SA raises for the keying layer (sticky bits). */
@@ -200,6 +214,21 @@ size_t	esp_sa_tailroom(const struct esp_sa *sa);
 void	esp_sa_counters(const struct esp_sa *sa, struct esp_sa_counters *c);
 /* The sticky ESP_EV_* bits raised so far. */
 unsigned	esp_sa_events(const struct esp_sa *sa);
+
+/*
+ * Outbound sequence numbers (control thread; workers may be sending).
+ * esp_sa_seq_next returns the next number the SA would send (0 once
+ * stopped, or after the 64-bit space wrapped).  esp_sa_set_seq_limit sets
+ * the first number the SA must not send (0 = no limit); only raise it,
+ * and only once every number below it is allowed on the wire (a worker
+ * may act on a limit it read just before a lower one was stored).
+ * esp_sa_seq_stop stops the SA for good (every later esp_encap fails
+ * with -ESTALE) and returns the first number it never used, exact even
+ * with workers racing: all numbers it sent are below it.
+ */
+uint64_t	esp_sa_seq_next(const struct esp_sa *sa);
+void		esp_sa_set_seq_limit(struct esp_sa *sa, uint64_t limit);
+uint64_t	esp_sa_seq_stop(struct esp_sa *sa);
 
 /*
  * Encapsulates the `len` payload bytes at buf + off (buffer size cap) with
@@ -290,6 +319,18 @@ struct esp_sa	*esp_sadb_lookup_out(struct esp_sadb *db, uint64_t tunnel_id);
 int	esp_sadb_input(struct esp_sadb *db, struct esp_worker *w, uint8_t *buf,
 	    size_t len, struct esp_sa **sap, size_t *pl_off, size_t *pl_len,
 	    uint8_t *nh);
+
+/*
+ * The esp_sa_seq_* calls on the outbound SA of tunnel_id, under the
+ * database lock (control thread).  Each returns 0 or -ENOENT (no
+ * outbound SA for that tunnel, e.g. removed at its hard limit).
+ */
+int	esp_sadb_seq_next(struct esp_sadb *db, uint64_t tunnel_id,
+	    uint64_t *next);
+int	esp_sadb_set_seq_limit(struct esp_sadb *db, uint64_t tunnel_id,
+	    uint64_t limit);
+int	esp_sadb_seq_stop(struct esp_sadb *db, uint64_t tunnel_id,
+	    uint64_t *next);
 
 /* Packets whose SPI matched no SA. */
 uint64_t	esp_sadb_unknown_spi(struct esp_sadb *db);

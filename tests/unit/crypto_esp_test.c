@@ -714,6 +714,73 @@ test_seq_exhaustion(void)
 	esp_sa_free(out);
 }
 
+static uint32_t
+wire_seq(const uint8_t *buf)
+{
+	return (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 |
+	    (uint32_t)buf[6] << 8 | buf[7];
+}
+
+/* seq_start / seq_limit (manual SAs resuming after a restart). */
+static void
+test_seq_limit(void)
+{
+	struct esp_sa_params p;
+	struct esp_sa_counters c;
+	struct esp_sa *out;
+	uint8_t buf[128];
+
+	fill_params(&p, ESP_ALG_AES_GCM_128, ESP_DIR_OUT, 0x80, kbuf, NULL,
+	    false, ESP_MODE_TRANSPORT);
+	p.seq_start = 100;
+	p.seq_limit = 102;
+	CHECK_EQ(esp_sa_create(&p, 0, &out), 0);
+	CHECK_EQ(esp_sa_seq_next(out), 100);
+	CHECK_EQ(encap1(out, buf, sizeof(buf)), 0);
+	CHECK_EQ(wire_seq(buf), 100);
+	/* the AEAD IV is the sequence number */
+	CHECK_EQ(buf[8] | buf[9] | buf[10] | buf[11] | buf[12] | buf[13], 0);
+	CHECK_EQ(buf[14] << 8 | buf[15], 100);
+	CHECK_EQ(encap1(out, buf, sizeof(buf)), 0);
+	CHECK_EQ(wire_seq(buf), 101);
+	/* at the limit: refused, counted, nothing consumed, no event */
+	CHECK_EQ(encap1(out, buf, sizeof(buf)), -EAGAIN);
+	CHECK_EQ(encap1(out, buf, sizeof(buf)), -EAGAIN);
+	CHECK_EQ(esp_sa_seq_next(out), 102);
+	CHECK_EQ(esp_sa_events(out), 0);
+	esp_sa_counters(out, &c);
+	CHECK_EQ(c.exhausted, 2);
+	CHECK_EQ(c.packets, 2);
+	/* raised: resumes exactly where it stopped */
+	esp_sa_set_seq_limit(out, 200);
+	CHECK_EQ(encap1(out, buf, sizeof(buf)), 0);
+	CHECK_EQ(wire_seq(buf), 102);
+	/* stop: the first unused number, then nothing more is sent */
+	CHECK_EQ(esp_sa_seq_stop(out), 103);
+	CHECK_EQ(esp_sa_seq_next(out), 0);
+	CHECK_EQ(encap1(out, buf, sizeof(buf)), -ESTALE);
+	esp_sa_free(out);
+
+	/* the 2^32 end still wins over a limit above it */
+	fill_params(&p, ESP_ALG_AES_GCM_128, ESP_DIR_OUT, 0x81, kbuf, NULL,
+	    false, ESP_MODE_TRANSPORT);
+	p.seq_start = 0xffffffff;
+	p.seq_limit = UINT64_C(0x100000100);
+	CHECK_EQ(esp_sa_create(&p, 0, &out), 0);
+	CHECK_EQ(encap1(out, buf, sizeof(buf)), 0);
+	CHECK_EQ(encap1(out, buf, sizeof(buf)), -ESTALE);
+	CHECK_EQ(esp_sa_events(out), ESP_EV_SOFT | ESP_EV_HARD);
+	esp_sa_free(out);
+
+	/* defaults: start 1, no limit */
+	out = mk_sa(ESP_ALG_AES_GCM_128, ESP_DIR_OUT, 0x82, kbuf, NULL, false,
+	    ESP_MODE_TRANSPORT);
+	CHECK_EQ(esp_sa_seq_next(out), 1);
+	esp_sa_set_seq_next(out, UINT64_C(1) << 31);
+	CHECK_EQ(encap1(out, buf, sizeof(buf)), 0);
+	esp_sa_free(out);
+}
+
 static void
 test_params(void)
 {
@@ -774,6 +841,7 @@ main(void)
 	test_tamper();
 	test_padding_nh();
 	test_seq_exhaustion();
+	test_seq_limit();
 	test_params();
 	test_udp();
 	return check_report();

@@ -303,11 +303,49 @@ test_storm(void)
 	esp_sadb_free(st.db);
 }
 
+/* The control thread's view of an outbound SA's sequence numbers. */
+static void
+test_seq(void)
+{
+	struct esp_worker w = { .index = 0 };
+	struct esp_sa_params in = params(ESP_DIR_IN, 0x500, 9);
+	struct esp_sa_params out = params(ESP_DIR_OUT, 0x500, 9);
+	struct esp_sadb *db;
+	uint64_t next = 0;
+
+	CHECK_EQ(esp_sadb_create(16, &db), 0);
+	out.seq_start = 40;
+	out.seq_limit = 41;
+	CHECK_EQ(esp_sadb_install(db, &in, 0), 0);
+	CHECK_EQ(esp_sadb_install(db, &out, 0), 0);
+	esp_sadb_online(db, &w);
+	struct esp_sa *o = esp_sadb_lookup_out(db, 9);
+	CHECK(o != NULL);
+	CHECK_EQ(esp_sadb_seq_next(db, 9, &next), 0);
+	CHECK_EQ(next, 40);
+	CHECK_EQ(send1(db, &w, o), 0);
+	CHECK_EQ(send1(db, &w, o), -EAGAIN);
+	CHECK_EQ(esp_sadb_set_seq_limit(db, 9, 50), 0);
+	CHECK_EQ(send1(db, &w, o), 0);
+	CHECK_EQ(esp_sadb_seq_next(db, 9, &next), 0);
+	CHECK_EQ(next, 42);
+	CHECK_EQ(esp_sadb_seq_stop(db, 9, &next), 0);
+	CHECK_EQ(next, 42);
+	CHECK_EQ(send1(db, &w, o), -ESTALE);
+	esp_sadb_quiescent(db, &w);
+	CHECK_EQ(esp_sadb_seq_next(db, 10, &next), -ENOENT);
+	CHECK_EQ(esp_sadb_set_seq_limit(db, 10, 1), -ENOENT);
+	CHECK_EQ(esp_sadb_seq_stop(db, 10, &next), -ENOENT);
+	esp_sadb_offline(db, &w);
+	esp_sadb_free(db);
+}
+
 int
 main(void)
 {
 	for (size_t i = 0; i < sizeof(key); i++)
 		key[i] = (uint8_t)(0x11 * i);
+	test_seq();
 	test_install_replace();
 	test_lifetimes();
 	test_storm();
