@@ -23,10 +23,12 @@ static const char *const adj_event_names[ADJ_EV_MAX] = {
     [ADJ_EV_HELLO_TIMER] = "HELLO_TIMER",
     [ADJ_EV_HOLD_TIMER] = "HOLD_TIMER",
     [ADJ_EV_RETX_TIMER] = "RETX_TIMER",
+    [ADJ_EV_RESTART_TIMER] = "RESTART_TIMER",
     [ADJ_EV_TUNNEL_DOWN] = "TUNNEL_DOWN",
     [ADJ_EV_TUNNEL_UP] = "TUNNEL_UP",
     [ADJ_EV_CLEAR] = "CLEAR",
     [ADJ_EV_SHUTDOWN] = "SHUTDOWN",
+    [ADJ_EV_RESTART] = "RESTART",
     [ADJ_EV_HELLO_1WAY] = "HELLO_1WAY",
     [ADJ_EV_HELLO_2WAY] = "HELLO_2WAY",
     [ADJ_EV_GOODBYE_RX] = "GOODBYE_RX",
@@ -45,6 +47,19 @@ adj_event_name(enum adj_event ev)
 	return (unsigned)ev < ADJ_EV_MAX ? adj_event_names[ev] : "?";
 }
 
+static const char *const adj_gr_event_names[ADJ_GR_MAX] = {
+    [ADJ_GR_BEGIN] = "begin",
+    [ADJ_GR_COMPLETE] = "complete",
+    [ADJ_GR_EXPIRED] = "expired",
+    [ADJ_GR_ABORTED] = "aborted",
+};
+
+const char *
+adj_gr_event_name(enum adj_gr_event ev)
+{
+	return (unsigned)ev < ADJ_GR_MAX ? adj_gr_event_names[ev] : "?";
+}
+
 static const char *
 bye_reason_name(unsigned r)
 {
@@ -55,6 +70,8 @@ bye_reason_name(unsigned r)
 		return "administrative clear";
 	case ADJ_BYE_CONFIG:
 		return "configuration change";
+	case ADJ_BYE_RESTARTING:
+		return "restarting";
 	}
 	return "unspecified";
 }
@@ -80,7 +97,8 @@ adj_init(struct adj *adj, const struct adj_cfg *cfg, const struct adj_ops *ops,
 			      cfg->keylen > ADJ_KEY_MAX)) ||
 	    (cfg->mtu != 0 &&
 		(cfg->mtu < ADJ_MSG_MTU_MIN || cfg->mtu > ADJ_MSG_MAX)) ||
-	    ops == NULL || ops->send == NULL)
+	    cfg->restart_time > ADJ_RESTART_TIME_MAX || ops == NULL ||
+	    ops->send == NULL)
 		return -EINVAL;
 	snprintf(adj->name, sizeof(adj->name), "%s",
 	    cfg->name ? cfg->name : "neighbour");
@@ -100,6 +118,10 @@ adj_init(struct adj *adj, const struct adj_cfg *cfg, const struct adj_ops *ops,
 	if (adj->max_prefixes > ADJ_SET_MAX)
 		adj->max_prefixes = ADJ_SET_MAX;
 	adj->mtu = cfg->mtu ? cfg->mtu : ADJ_MSG_MTU_DEFAULT;
+	/* without a restart op nobody would withdraw the stale routes */
+	adj->gr_helper = cfg->gr_helper && ops != NULL && ops->restart != NULL;
+	adj->restart_time =
+	    cfg->restart_time ? cfg->restart_time : ADJ_RESTART_TIME_DEFAULT;
 	adj->ops = ops;
 	adj->arg = arg;
 	adj->state = ADJ_DOWN;
@@ -234,12 +256,14 @@ send_hello(struct adj *adj, uint64_t now)
 	(void)xmit(adj, buf, len);
 }
 
+/* restart_time: the RESTART_TIME TLV in seconds, 0 for none */
 static void
-send_goodbye(struct adj *adj, uint8_t reason)
+send_goodbye(struct adj *adj, uint8_t reason, uint16_t restart_time)
 {
-	uint8_t buf[ADJ_HDR_LEN + ADJ_GOODBYE_LEN + ADJ_AUTH_LEN];
+	uint8_t buf[ADJ_HDR_LEN + ADJ_GOODBYE_LEN + ADJ_TLV_HDR_LEN +
+		    ADJ_RESTART_TIME_LEN + ADJ_AUTH_LEN];
 	struct adj_hdr h;
-	struct adj_goodbye m = {.reason = reason};
+	struct adj_goodbye m = {.reason = reason, .restart_time = restart_time};
 	size_t len;
 
 	if (!can_send(adj))
@@ -385,7 +409,9 @@ adj_set_state(
 	adj->state_since = now;
 	if (adj->ops->state_change != NULL)
 		adj->ops->state_change(adj, from, to, reason, adj->arg);
-	if (from == ADJ_UP && adj->ops->routes != NULL)
+	/* graceful restart: the routes stay (stale here, live if ours) */
+	if (from == ADJ_UP && adj->ops->routes != NULL && !adj->gr_helping &&
+	    !adj->restarting)
 		adj->ops->routes(adj, NULL, 0, adj->arg);
 
 	/* what entering the state means */
@@ -393,6 +419,70 @@ adj_set_state(
 		send_hello(adj, now); /* tell the peer at once */
 	if (to == ADJ_UP)
 		update_start(adj, now);
+}
+
+/*
+ * Helper mode (protocol.md 3.4.1) starts: the peer announced a restart of
+ * secs seconds.  The caller then changes the state and reports BEGIN.
+ */
+static void
+gr_begin(struct adj *adj, uint16_t secs, uint64_t now)
+{
+	adj->gr_helping = true;
+	adj->gr_peer_time = secs;
+	adj->gr_old_router_id = adj->peer_router_id;
+	adj->gr_old_epoch = adj->peer_epoch;
+	adj->gr_since = now;
+	adj->gr_due = now + (uint64_t)secs * 1000;
+	adj->c.gr_helped++;
+}
+
+/* Helper mode ends (no-op when not helping); the caller is told why. */
+static void
+gr_end(struct adj *adj, enum adj_gr_event ev, const char *reason)
+{
+	if (!adj->gr_helping)
+		return;
+	adj->gr_helping = false;
+	adj->gr_due = 0;
+	if (ev == ADJ_GR_COMPLETE)
+		adj->c.gr_completed++;
+	else if (ev == ADJ_GR_EXPIRED)
+		adj->c.gr_expired++;
+	else
+		adj->c.gr_aborted++;
+	if (adj->ops->restart != NULL)
+		adj->ops->restart(adj, ev, reason, adj->arg);
+}
+
+/* GOODBYE received; adj_input recorded the reason and bye_restart_s. */
+static void
+goodbye_rx(struct adj *adj, uint64_t now)
+{
+	bool begin;
+
+	if (adj->bye_restart_s == 0 ||
+	    (adj->state != ADJ_UP && !adj->gr_helping)) {
+		/* a plain GOODBYE, or a restart from INIT (nothing to keep) */
+		gr_end(adj, ADJ_GR_ABORTED, adj->why);
+		adj_set_state(adj, ADJ_DOWN, adj->why, now);
+		return;
+	}
+	/*
+	 * Restarting.  Again while helping (a repeated GOODBYE, or a restart
+	 * before the complete set): keep helping, but with the first
+	 * deadline, so a flapping peer cannot keep stale routes for ever.
+	 */
+	begin = !adj->gr_helping;
+	if (begin) {
+		gr_begin(adj, adj->bye_restart_s, now);
+	} else if (adj->peer_known) {
+		adj->gr_old_router_id = adj->peer_router_id;
+		adj->gr_old_epoch = adj->peer_epoch;
+	}
+	adj_set_state(adj, ADJ_DOWN, adj->why, now);
+	if (begin && adj->ops->restart != NULL)
+		adj->ops->restart(adj, ADJ_GR_BEGIN, adj->why, adj->arg);
 }
 
 static void
@@ -421,6 +511,7 @@ adj_fsm(struct adj *adj, enum adj_event ev, uint64_t now)
 	switch (ev) {
 	case ADJ_EV_START:
 		adj->running = true;
+		adj->restarting = false;
 		send_hello(adj, now);
 		break;
 	case ADJ_EV_HELLO_TIMER:
@@ -432,15 +523,22 @@ adj_fsm(struct adj *adj, enum adj_event ev, uint64_t now)
 	case ADJ_EV_HOLD_TIMER:
 		/* only a deadline that has really passed: exact to the ms */
 		if (adj->state != ADJ_DOWN && adj->hold_due != 0 &&
-		    now >= adj->hold_due)
+		    now >= adj->hold_due) {
+			gr_end(adj, ADJ_GR_ABORTED, "hold timer expired");
 			adj_set_state(adj, ADJ_DOWN, "hold timer expired", now);
+		}
 		break;
 	case ADJ_EV_RETX_TIMER:
 		retransmit(adj, now);
 		break;
+	case ADJ_EV_RESTART_TIMER:
+		if (adj->gr_helping && adj->gr_due != 0 && now >= adj->gr_due)
+			gr_end(adj, ADJ_GR_EXPIRED, "restart time expired");
+		break;
 	case ADJ_EV_TUNNEL_DOWN:
 		adj->tunnel_up = false;
 		adj->hello_due = 0;
+		gr_end(adj, ADJ_GR_ABORTED, "tunnel down");
 		adj_set_state(adj, ADJ_DOWN, "tunnel down", now);
 		break;
 	case ADJ_EV_TUNNEL_UP:
@@ -452,24 +550,45 @@ adj_fsm(struct adj *adj, enum adj_event ev, uint64_t now)
 		break;
 	case ADJ_EV_CLEAR:
 		if (adj->state != ADJ_DOWN)
-			send_goodbye(adj, ADJ_BYE_ADMIN_CLEAR);
+			send_goodbye(adj, ADJ_BYE_ADMIN_CLEAR, 0);
+		gr_end(adj, ADJ_GR_ABORTED, "administrative clear");
 		adj_set_state(adj, ADJ_DOWN, "administrative clear", now);
 		/* also the remedy for a peer locked out by the replay floor */
 		adj->replay_valid = false;
 		break;
 	case ADJ_EV_SHUTDOWN:
 		if (adj->state != ADJ_DOWN)
-			send_goodbye(adj, ADJ_BYE_SHUTDOWN);
+			send_goodbye(adj, ADJ_BYE_SHUTDOWN, 0);
 		adj->running = false;
 		adj->hello_due = 0;
+		gr_end(adj, ADJ_GR_ABORTED, "shutdown");
 		adj_set_state(adj, ADJ_DOWN, "shutdown", now);
+		break;
+	case ADJ_EV_RESTART:
+		if (adj->state != ADJ_DOWN)
+			send_goodbye(
+			    adj, ADJ_BYE_RESTARTING, adj->restart_time);
+		adj->running = false;
+		adj->hello_due = 0;
+		/*
+		 * This process is being replaced: a neighbour we were helping
+		 * is the next incarnation's business, and nothing is
+		 * withdrawn here (restarting makes adj_set_state keep the
+		 * routes too).
+		 */
+		adj->restarting = true;
+		adj->gr_helping = false;
+		adj->gr_due = 0;
+		adj_set_state(adj, ADJ_DOWN, "restarting", now);
 		break;
 	case ADJ_EV_HELLO_1WAY:
 		if (adj->state == ADJ_DOWN)
 			adj_set_state(adj, ADJ_INIT, "hello heard", now);
-		else if (adj->state == ADJ_UP)
+		else if (adj->state == ADJ_UP) {
+			gr_end(adj, ADJ_GR_ABORTED, "peer no longer hears us");
 			adj_set_state(
 			    adj, ADJ_INIT, "peer no longer hears us", now);
+		}
 		break;
 	case ADJ_EV_HELLO_2WAY:
 		if (adj->state == ADJ_DOWN)
@@ -478,7 +597,12 @@ adj_fsm(struct adj *adj, enum adj_event ev, uint64_t now)
 			adj_set_state(adj, ADJ_UP, "two-way hello", now);
 		break;
 	case ADJ_EV_GOODBYE_RX:
+		goodbye_rx(adj, now);
+		break;
 	case ADJ_EV_PEER_RESTART:
+		/* expected while helping, unless it had come UP already */
+		if (adj->state == ADJ_UP)
+			gr_end(adj, ADJ_GR_ABORTED, adj->why);
 		adj_set_state(adj, ADJ_DOWN, adj->why, now);
 		break;
 	case ADJ_EV_MAX:
@@ -493,6 +617,8 @@ adj_timers(struct adj *adj, uint64_t now)
 		adj_fsm(adj, ADJ_EV_HOLD_TIMER, now);
 	if (adj->retx_due != 0 && now >= adj->retx_due)
 		adj_fsm(adj, ADJ_EV_RETX_TIMER, now);
+	if (adj->gr_due != 0 && now >= adj->gr_due)
+		adj_fsm(adj, ADJ_EV_RESTART_TIMER, now);
 	if (adj->hello_due != 0 && now >= adj->hello_due)
 		adj_fsm(adj, ADJ_EV_HELLO_TIMER, now);
 }
@@ -508,6 +634,8 @@ adj_next_deadline(const struct adj *adj)
 		d = adj->hold_due;
 	if (adj->retx_due != 0 && adj->retx_due < d)
 		d = adj->retx_due;
+	if (adj->gr_due != 0 && adj->gr_due < d)
+		d = adj->gr_due;
 	return d;
 }
 
@@ -590,6 +718,8 @@ asm_complete(struct adj *adj)
 	asm_reset(adj);
 	if (adj->ops->routes != NULL)
 		adj->ops->routes(adj, adj->peer_set, adj->peer_n, adj->arg);
+	/* protocol.md 3.4.1: the complete set replaced the stale one */
+	gr_end(adj, ADJ_GR_COMPLETE, "complete set received");
 }
 
 static int
@@ -709,6 +839,14 @@ adj_input(struct adj *adj, const uint8_t *buf, size_t len, uint64_t now)
 		adj->replay_valid = true;
 		adj->replay_last = pn;
 	}
+	if (adj->gr_helping && m.hdr.router_id == adj->gr_old_router_id &&
+	    m.hdr.epoch == adj->gr_old_epoch) {
+		/* the incarnation that said goodbye: late or repeated */
+		if (m.hdr.type == ADJ_T_GOODBYE)
+			adj->c.goodbyes_in++;
+		adj->c.ignored++;
+		return -ENOENT;
+	}
 	if (adj->peer_known && (m.hdr.router_id != adj->peer_router_id ||
 				   m.hdr.epoch != adj->peer_epoch)) {
 		snprintf(adj->why, sizeof(adj->why), "%s",
@@ -727,14 +865,30 @@ adj_input(struct adj *adj, const uint8_t *buf, size_t len, uint64_t now)
 	case ADJ_T_ACK:
 		input_ack(adj, &m.u.ack);
 		return 0;
-	case ADJ_T_GOODBYE:
+	case ADJ_T_GOODBYE: {
+		const struct adj_goodbye *g = &m.u.goodbye;
+		/* protocol.md 3.4.1: without the TLV (or helping), reason 0 */
+		bool restart = g->reason == ADJ_BYE_RESTARTING &&
+			       g->restart_time != 0 && adj->gr_helper;
+
 		adj->c.goodbyes_in++;
-		if (adj->state == ADJ_DOWN)
+		if (adj->state == ADJ_DOWN && !adj->gr_helping)
 			return 0;
-		snprintf(adj->why, sizeof(adj->why), "goodbye from peer (%s)",
-		    bye_reason_name(m.u.goodbye.reason));
+		adj->bye_restart_s = restart ? g->restart_time : 0;
+		if (restart)
+			snprintf(adj->why, sizeof(adj->why),
+			    "goodbye from peer (restarting, %u s)",
+			    g->restart_time);
+		else
+			snprintf(adj->why, sizeof(adj->why),
+			    "goodbye from peer (%s%s)",
+			    bye_reason_name(g->reason),
+			    g->reason != ADJ_BYE_RESTARTING ? ""
+			    : adj->gr_helper ? ", no restart time"
+					     : ", helper off");
 		adj_fsm(adj, ADJ_EV_GOODBYE_RX, now);
 		return 0;
+	}
 	}
 	return -EOPNOTSUPP; /* not reached: the decoder knows the types */
 }

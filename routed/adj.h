@@ -17,6 +17,26 @@
  *            HOLD_TIMER, GOODBYE, TUNNEL_DOWN, CLEAR, SHUTDOWN,
  *            peer restart (new epoch or router-id)
  *
+ * Graceful restart (protocol.md 3.4.1), helper side: a GOODBYE "restarting"
+ * with a restart time, received while UP, takes the adjacency DOWN like any
+ * GOODBYE but the peer's routes are kept, stale (gr_helping; ops->restart
+ * ADJ_GR_BEGIN, and no routes(NULL, 0)).  The peer's next incarnation (a new
+ * epoch) forms the adjacency afresh; its first complete set replaces the
+ * stale one (ADJ_GR_COMPLETE).  The restart timer running out
+ * (ADJ_GR_EXPIRED), or a hold expiry, plain GOODBYE, tunnel down, clear,
+ * shutdown, new epoch while UP or UP -> INIT first (ADJ_GR_ABORTED), ends it:
+ * the caller withdraws the stale routes.
+ *
+ *   UP --GOODBYE(restarting, T)--> DOWN, helping --HELLO--> INIT --> UP
+ *        --complete set--> UP, not helping
+ *   helping --T seconds / hold expiry / plain GOODBYE / ...--> not helping,
+ *        routes withdrawn (state as the event says)
+ *
+ * The restarting side: ADJ_EV_RESTART sends that GOODBYE with our restart
+ * time and goes DOWN and silent, like SHUTDOWN, but reports no withdrawal
+ * either (restarting stays set until the next START): our datapath and
+ * routes live on while the process is replaced.
+ *
  * Hellos go out while started and the tunnel is up, in every state.  On
  * entering INIT or UP, and on leaving UP, a hello goes out at once.  On
  * entering UP our prefix set goes out as a new version (UPDATE, one message
@@ -45,23 +65,35 @@ enum adj_state {
 };
 
 enum adj_event {
-	ADJ_EV_START,	    /* begin sending hellos */
-	ADJ_EV_HELLO_TIMER, /* time to send a hello */
-	ADJ_EV_HOLD_TIMER,  /* hold deadline reached */
-	ADJ_EV_RETX_TIMER,  /* retransmit unacknowledged UPDATE fragments */
-	ADJ_EV_TUNNEL_DOWN, /* tunnel, SA or underlay gone: DOWN at once */
-	ADJ_EV_TUNNEL_UP,   /* path back: resume hellos */
-	ADJ_EV_CLEAR,	    /* admin clear: GOODBYE, DOWN, re-form */
-	ADJ_EV_SHUTDOWN,    /* GOODBYE, DOWN, stop hellos */
+	ADJ_EV_START,	      /* begin sending hellos */
+	ADJ_EV_HELLO_TIMER,   /* time to send a hello */
+	ADJ_EV_HOLD_TIMER,    /* hold deadline reached */
+	ADJ_EV_RETX_TIMER,    /* retransmit unacknowledged UPDATE fragments */
+	ADJ_EV_RESTART_TIMER, /* the peer's restart time ran out */
+	ADJ_EV_TUNNEL_DOWN,   /* tunnel, SA or underlay gone: DOWN at once */
+	ADJ_EV_TUNNEL_UP,     /* path back: resume hellos */
+	ADJ_EV_CLEAR,	      /* admin clear: GOODBYE, DOWN, re-form */
+	ADJ_EV_SHUTDOWN,      /* GOODBYE, DOWN, stop hellos */
+	ADJ_EV_RESTART,	      /* GOODBYE restarting, DOWN, stop hellos, keep
+			       * routes (we are being replaced) */
 	/* from adj_input, after the message was validated and recorded: */
-	ADJ_EV_HELLO_1WAY,  /* hello that does not list us */
-	ADJ_EV_HELLO_2WAY,  /* hello that lists us (router-id and epoch) */
-	ADJ_EV_GOODBYE_RX,  /* the peer leaves */
+	ADJ_EV_HELLO_1WAY,   /* hello that does not list us */
+	ADJ_EV_HELLO_2WAY,   /* hello that lists us (router-id and epoch) */
+	ADJ_EV_GOODBYE_RX,   /* the peer leaves */
 	ADJ_EV_PEER_RESTART, /* new epoch or router-id from the peer */
 	ADJ_EV_MAX
 };
 
 struct adj;
+
+/* Graceful-restart helper: what happens to a restarting peer's routes. */
+enum adj_gr_event {
+	ADJ_GR_BEGIN,	 /* keep them, stale, for gr_peer_time seconds */
+	ADJ_GR_COMPLETE, /* replaced by a complete set (routes() ran) */
+	ADJ_GR_EXPIRED,	 /* restart time over: withdraw them */
+	ADJ_GR_ABORTED,	 /* hold expiry, plain GOODBYE, ...: withdraw them */
+	ADJ_GR_MAX
+};
 
 struct adj_ops {
 	/* Send one datagram to the peer; returns 0 or -errno (counted). */
@@ -71,13 +103,23 @@ struct adj_ops {
 	void (*state_change)(struct adj *adj, enum adj_state from,
 	    enum adj_state to, const char *reason, void *arg);
 	/* The peer's complete new prefix set (accepted ones only); n = 0
-	 * when the adjacency leaves UP.  v is valid during the call. */
+	 * when the adjacency leaves UP, except when it leaves for graceful
+	 * restart (gr_helping or restarting set: the routes are kept).  v is
+	 * valid during the call. */
 	void (*routes)(struct adj *adj, const struct adj_prefix *v, size_t n,
 	    void *arg);
 	/* Allow-list: false refuses the prefix (counted).  NULL: accept all. */
 	bool (*accept)(struct adj *adj, const struct adj_prefix *p, void *arg);
 	/* Randomness for hello jitter.  NULL: no jitter. */
 	uint32_t (*rand)(void *arg);
+	/*
+	 * Graceful-restart helper events (see the top of this file); reason
+	 * says why, for the log.  BEGIN runs after the state change to DOWN,
+	 * COMPLETE after routes(), EXPIRED/ABORTED before any state change
+	 * of the same event.  NULL: helper mode is off.
+	 */
+	void (*restart)(struct adj *adj, enum adj_gr_event ev,
+	    const char *reason, void *arg);
 };
 
 struct adj_cfg {
@@ -95,6 +137,8 @@ struct adj_cfg {
 	size_t keylen;
 	uint32_t max_prefixes; /* from the peer; 0: ADJ_PEER_PREFIXES_DEFAULT */
 	size_t mtu;	       /* largest message sent; 0: 1200 */
+	bool gr_helper;	       /* keep a restarting peer's routes */
+	uint16_t restart_time; /* s, announced on RESTART; 0: 120 */
 };
 
 struct adj_counters {
@@ -108,6 +152,10 @@ struct adj_counters {
 	uint64_t replays;  /* (epoch, seq) not above the last accepted */
 	uint64_t ignored;  /* valid but not for this state or peer */
 	uint64_t send_errors;
+	uint64_t gr_helped;    /* restarts of the peer we helped through */
+	uint64_t gr_completed; /* ... that ended with a complete set */
+	uint64_t gr_expired;   /* ... that ran out of time */
+	uint64_t gr_aborted;   /* ... cut short (hold expiry, GOODBYE, ...) */
 };
 
 struct adj {
@@ -146,9 +194,20 @@ struct adj {
 
 	uint32_t seq; /* our next sequence number */
 	char why[96]; /* reason of the event adj_input derived */
+	uint16_t bye_restart_s; /* GOODBYE_RX: restart time if we help, or 0 */
+
+	/* graceful restart (protocol.md 3.4.1) */
+	bool gr_helper;	       /* cfg: helper mode on */
+	uint16_t restart_time; /* cfg: seconds announced on RESTART */
+	bool restarting;       /* we sent GOODBYE restarting (until START) */
+	bool gr_helping;       /* the peer restarts: its routes are stale */
+	uint16_t gr_peer_time; /* restart time it announced, s */
+	uint32_t gr_old_router_id, gr_old_epoch; /* the incarnation that left */
+	uint64_t gr_since;			 /* helping since */
 
 	/* deadlines, 0 = not armed */
 	uint64_t hello_due, hold_due, retx_due;
+	uint64_t gr_due;  /* restart timer, while gr_helping */
 	uint32_t retx_ms; /* current retransmission interval */
 
 	/* our advertised set */
@@ -204,5 +263,7 @@ int adj_set_prefixes(struct adj *adj, const struct adj_prefix *v, size_t n,
 
 const char *adj_state_name(enum adj_state s);
 const char *adj_event_name(enum adj_event ev);
+/* "begin", "complete", "expired", "aborted"; "?" otherwise. */
+const char *adj_gr_event_name(enum adj_gr_event ev);
 
 #endif

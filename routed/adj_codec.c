@@ -312,6 +312,24 @@ adj_msg_decode(const uint8_t *buf, size_t len, struct adj_msg *out, char *err,
 					    "HELLO: control byte in name");
 			memcpy(out->u.hello.name, buf + off, l);
 			out->u.hello.name[l] = '\0';
+		} else if (h->type == ADJ_T_GOODBYE &&
+			   t == ADJ_TLV_RESTART_TIME) {
+			uint16_t v;
+
+			/* protocol.md 3.4.1: exactly 2 bytes, once, 1..3600 */
+			if (l != ADJ_RESTART_TIME_LEN)
+				DROP(-EBADMSG,
+				    "GOODBYE: restart time length %u (want %u)",
+				    l, ADJ_RESTART_TIME_LEN);
+			if (out->u.goodbye.restart_time != 0)
+				DROP(-EBADMSG, "GOODBYE: second restart time");
+			v = get16(buf + off);
+			if (v < ADJ_RESTART_TIME_MIN ||
+			    v > ADJ_RESTART_TIME_MAX)
+				DROP(-EBADMSG,
+				    "GOODBYE: restart time %u s (%u..%u)", v,
+				    ADJ_RESTART_TIME_MIN, ADJ_RESTART_TIME_MAX);
+			out->u.goodbye.restart_time = v;
 		} else if (t & ADJ_TLV_CRITICAL) {
 			DROP(-EBADMSG, "%s: unknown critical TLV 0x%04x",
 			    adj_type_name(h->type), t);
@@ -478,14 +496,23 @@ adj_goodbye_encode(uint8_t *buf, size_t buflen, size_t *outlen,
     const struct adj_hdr *h, const struct adj_goodbye *m)
 {
 	uint8_t *b = buf + ADJ_HDR_LEN;
+	size_t body =
+	    ADJ_GOODBYE_LEN +
+	    (m->restart_time ? ADJ_TLV_HDR_LEN + ADJ_RESTART_TIME_LEN : 0);
 	int r;
 
-	if ((r = hdr_encode(
-		 buf, buflen, h, ADJ_T_GOODBYE, ADJ_GOODBYE_LEN, outlen)) != 0)
+	if (m->restart_time > ADJ_RESTART_TIME_MAX)
+		return -EINVAL;
+	if ((r = hdr_encode(buf, buflen, h, ADJ_T_GOODBYE, body, outlen)) != 0)
 		return r;
 	b[0] = m->reason;
 	b[1] = 0;
 	put16(b + 2, 0);
+	if (m->restart_time) {
+		put16(b + 4, ADJ_TLV_RESTART_TIME);
+		put16(b + 6, ADJ_RESTART_TIME_LEN);
+		put16(b + 8, m->restart_time);
+	}
 	return 0;
 }
 

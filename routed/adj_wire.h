@@ -89,12 +89,20 @@
 #define ADJ_BYE_SHUTDOWN 1
 #define ADJ_BYE_ADMIN_CLEAR 2
 #define ADJ_BYE_CONFIG 3
+#define ADJ_BYE_RESTARTING 4 /* graceful restart, protocol.md 3.4.1 */
+
+/* protocol.md "GOODBYE, restarting" (graceful-restart helper mode) */
+#define ADJ_RESTART_TIME_MIN 1 /* seconds */
+#define ADJ_RESTART_TIME_MAX 3600
+#define ADJ_RESTART_TIME_DEFAULT 120
 
 /* protocol.md "TLVs" */
 #define ADJ_TLV_HDR_LEN 4
 #define ADJ_TLV_CRITICAL 0x8000 /* unknown and critical -> drop message */
 #define ADJ_TLV_NAME 1		/* HELLO: sender's name, for logs */
 #define ADJ_NAME_MAX 64
+#define ADJ_TLV_RESTART_TIME 2 /* GOODBYE: 2 bytes, seconds */
+#define ADJ_RESTART_TIME_LEN 2
 
 /* One advertised prefix, host form. */
 struct adj_prefix {
@@ -149,6 +157,9 @@ struct adj_ack {
 
 struct adj_goodbye {
 	uint8_t reason; /* ADJ_BYE_* (unknown values are kept) */
+	/* RESTART_TIME TLV in seconds, ADJ_RESTART_TIME_MIN..MAX; 0: absent
+	 * (decode) / not sent (encode) */
+	uint16_t restart_time;
 };
 
 struct adj_msg {

@@ -24,6 +24,12 @@
  * Graceful shutdown sends GOODBYE to every neighbour and keeps forwarding
  * for GRIPD_DRAIN_MS, so neighbours switch to their other hub before this
  * one stops carrying their traffic: zero loss for planned maintenance.
+ *
+ * Graceful restart (docs/routing.md): before a hitless restart we send
+ * GOODBYE "restarting" (adjd_restart_goodbye) and keep our own routes; as a
+ * helper we keep a restarting neighbour's routes, stale (rib_peer_stale),
+ * until its new incarnation sends a complete set, or withdraw them when the
+ * adjacency says the restart expired or was cut short (op_restart).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -98,6 +104,8 @@ peer_inner(const struct gripd *d, const struct peer *p, struct tunnel_ip *ours,
 	return ours->family && theirs->family == ours->family ? 0 : -ENOENT;
 }
 
+#define ADJ_SOCK_BUF (4 << 20) /* bytes, both ways; the kernel doubles it */
+
 static int
 open_sock(const struct tunnel_ip *local, uint16_t port)
 {
@@ -112,6 +120,18 @@ open_sock(const struct tunnel_ip *local, uint16_t port)
 	setsockopt(fd, local->family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
 	    local->family == AF_INET ? IP_FREEBIND : IPV6_FREEBIND, &one,
 	    sizeof(one));
+	/*
+	 * A peer's UPDATE comes as a burst of up to MTU-sized fragments (105
+	 * for 10,000 /32s), and the datapath threads hand them over faster
+	 * than the main loop takes them: with the default 208 KB a burst of
+	 * ~90 overflows and waits for the 200 ms retransmission.  FORCE needs
+	 * CAP_NET_ADMIN (kept); otherwise up to net.core.[rw]mem_max.
+	 */
+	int sz = ADJ_SOCK_BUF;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	/* Hellos are control traffic: ahead of data in every queue. */
 	int tos = 0xc0; /* CS6, RFC 4594 network control */
 	if (local->family == AF_INET)
@@ -254,8 +274,9 @@ op_state(struct adj *adj, enum adj_state from, enum adj_state to,
 		return;
 	if (to == ADJ_UP)
 		rib_peer_up(d->rib, p->id, now);
-	else if (from == ADJ_UP)
+	else if (from == ADJ_UP && !adj->gr_helping && !adj->restarting)
 		rib_peer_down(d->rib, p->id, now);
+	/* graceful restart: kept; op_restart decides when they go */
 	gripd_rib_sync(d, now);
 }
 
@@ -281,6 +302,11 @@ op_routes(struct adj *adj, const struct adj_prefix *v, size_t n, void *arg)
 		log_err("%s: out of memory for %zu prefixes", adj->name, n);
 		return;
 	}
+	/* the moment the peer's set is complete (bench/inject.sh reads it) */
+	if (adj->state == ADJ_UP)
+		log_info("%s: UPDATE %u complete: %zu prefixes, %llu refused",
+		    adj->name, (unsigned)adj->peer_version, n,
+		    (unsigned long long)adj->prefixes_refused);
 	for (size_t i = 0; i < n; i++) {
 		rv[i].pfx.family = v[i].family;
 		rv[i].pfx.len = v[i].plen;
@@ -321,6 +347,52 @@ op_routes(struct adj *adj, const struct adj_prefix *v, size_t n, void *arg)
 	free(rv);
 	log_debug(LOGM_ADJACENCY, "%s: %zu prefixes received", adj->name, n);
 	gripd_rib_sync(d, now);
+}
+
+/* Graceful-restart helper (adj.h): the one place stale routes are decided. */
+static void
+op_restart(struct adj *adj, enum adj_gr_event ev, const char *reason,
+    void *arg)
+{
+	struct peer *p = arg;
+	struct gripd *d = p->d;
+	uint64_t now = loop_clock_ms();
+	char rid[INET_ADDRSTRLEN];
+	struct in_addr ra = { .s_addr = htonl(adj->gr_old_router_id) };
+	int n;
+
+	switch (ev) {
+	case ADJ_GR_BEGIN:
+		n = d->rib ? rib_peer_stale(d->rib, p->id, now) : 0;
+		p->gr_stale_routes = n > 0 ? (size_t)n : 0;
+		log_notice("%s: neighbour restarting (router-id %s): keeping %zu "
+			   "routes for %u s", adj->name,
+		    inet_ntop(AF_INET, &ra, rid, sizeof(rid)), p->gr_stale_routes,
+		    adj->gr_peer_time);
+		return;
+	case ADJ_GR_COMPLETE:
+		log_notice("%s: restart complete: %zu routes in the new set "
+			   "replace %zu stale ones after %llu ms", adj->name,
+		    adj->peer_n, p->gr_stale_routes,
+		    (unsigned long long)(now - adj->gr_since));
+		p->gr_stale_routes = 0;
+		return;
+	case ADJ_GR_EXPIRED:
+		log_warn("%s: restart time expired: withdrawing %zu stale routes "
+			 "(no complete set within %u s)", adj->name,
+		    p->gr_stale_routes, adj->gr_peer_time);
+		break;
+	default:
+		log_notice("%s: restart aborted (%s): withdrawing %zu stale routes",
+		    adj->name, reason, p->gr_stale_routes);
+		break;
+	}
+	p->gr_stale_routes = 0;
+	mp_routes_clear(d, p);
+	if (d->rib) {
+		rib_peer_down(d->rib, p->id, now);
+		gripd_rib_sync(d, now);
+	}
 }
 
 static bool
@@ -366,6 +438,7 @@ static const struct adj_ops adjd_ops = {
 	.routes = op_routes,
 	.accept = op_accept,
 	.rand = op_rand,
+	.restart = op_restart,
 };
 
 static void
@@ -606,6 +679,8 @@ adjd_peer_start(struct gripd *d, struct peer *p, uint64_t now)
 		cfg.keylen = s->auth_key.len;
 	}
 	cfg.max_prefixes = p->spoke ? p->spoke->max_prefixes : 0;
+	cfg.gr_helper = s->gr_helper == 0; /* graceful-restart helper on */
+	cfg.restart_time = (uint16_t)s->gr_restart_s;
 	if ((r = adj_init(&p->adj, &cfg, &adjd_ops, p)) < 0) {
 		log_err("%s: cannot start the adjacency: %s", name, strerror(-r));
 		if (p->sock >= 0) {
@@ -757,6 +832,24 @@ gripd_shutdown(struct gripd *d, uint64_t now)
 	loop_timer_arm(d->loop, &d->shutdown_timer, now + GRIPD_DRAIN_MS);
 }
 
+void
+adjd_restart_goodbye(struct gripd *d, uint64_t now)
+{
+	const struct conf_site *s = d->conf ? d->conf->site : NULL;
+	int n = 0;
+
+	for (struct peer *p = d->peers; p; p = p->next) {
+		if (!p->adj_on || !p->adj.running)
+			continue;
+		adj_fsm(&p->adj, ADJ_EV_RESTART, now);
+		adj_rearm(d, p);
+		n++;
+	}
+	log_notice("gripd: restarting: GOODBYE (restart time %u s) sent to %d "
+		   "neighbour(s); routes and forwarding stay", s ? s->gr_restart_s :
+	    ADJ_RESTART_TIME_DEFAULT, n);
+}
+
 /* routes auto: zebra if something accepts connections on its socket. */
 static bool
 zebra_reachable(const char *path)
@@ -773,16 +866,45 @@ zebra_reachable(const char *path)
 	return ok;
 }
 
+/* After a restart: keep the kernel routes the new RIB installed. */
+static bool
+kernel_keep(const struct rib_prefix *p, uint32_t metric, void *arg)
+{
+	struct gripd *d = arg;
+	struct fib_route inst[8];
+	struct rib_prefix q = *p;
+	size_t n;
+
+	if (d->rib == NULL || rib_prefix_normalize(&q) < 0)
+		return false;
+	n = rib_installed(d->rib, &q, inst, 8);
+	for (size_t i = 0; i < n && i < 8; i++)
+		if (inst[i].metric == metric)
+			return true;
+	return false;
+}
+
 static void
 converged_cb(struct loop_timer *t, uint64_t now)
 {
 	struct gripd *d = t->arg;
+	size_t swept = 0;
 
 	if (d->zc) {
 		zclient_update_complete(d->zc);
 		log_info("zebra: start-up table complete; stale routes of a "
 			 "previous run are swept");
+		if (d->restarted)
+			zclient_gr_off(d->zc);
 	}
+	if (d->kr && d->restarted) {
+		kroute_sweep_keep(d->kr, kernel_keep, d, &swept);
+		log_notice("restart: start-up table complete; %zu kernel route(s) "
+			   "of the previous process no longer wanted: removed",
+		    swept);
+	}
+	if (d->restarted)
+		gripd_restart_converged(d);
 }
 
 int
@@ -827,9 +949,12 @@ gripd_routing_start(struct gripd *d, uint64_t now)
 		 * the tunnels die with gripd, and stale routes would
 		 * black-hole traffic (and keep bgpd advertising them) until
 		 * the stale time ran out.  So: GR only when the datapath
-		 * survives us (the kernel backend, a later issue).
+		 * survives us: across an in-place restart (restart.c turns
+		 * it on just before, and converged_cb off again after the
+		 * table is complete), and with the kernel backend (a later
+		 * issue).
 		 */
-		zclient_set_graceful_restart(d->zc, false);
+		zclient_set_graceful_restart(d->zc, d->restarted);
 		log_notice("site %s: routes go through zebra at %s (type nhrp, "
 			   "distance %u)", s->name, s->zebra_socket,
 		    s->route_distance);
@@ -838,17 +963,20 @@ gripd_routing_start(struct gripd *d, uint64_t now)
 		 * we say the table is complete, once the adjacencies had
 		 * time to form and send their prefixes.
 		 */
-		uint32_t wait = 3 * s->opts.hold_ms;
-		loop_timer_init(&d->converged_timer, converged_cb, d);
-		loop_timer_arm(d->loop, &d->converged_timer,
-		    now + (wait > 3000 ? wait : 3000));
 	} else if ((r = kroute_open(&d->kr, (uint8_t)s->kernel_proto,
 	    s->route_table)) < 0) {
 		log_err("site %s: cannot open rtnetlink for routes: %s", s->name,
 		    strerror(-r));
 		return r;
 	}
-	if (d->kr)
+	if (d->zc || d->restarted) {
+		uint32_t wait = 3 * s->opts.hold_ms;
+		loop_timer_init(&d->converged_timer, converged_cb, d);
+		loop_timer_arm(d->loop, &d->converged_timer,
+		    now + (wait > 3000 ? wait : 3000));
+	}
+	/* After a restart the old routes carry traffic until convergence. */
+	if (d->kr && !d->restarted)
 		kroute_sweep(d->kr, &swept);
 	if (swept)
 		log_notice("rib: removed %zu stale route(s) of protocol %u from an "
@@ -897,8 +1025,9 @@ gripd_routing_stop(struct gripd *d)
 		kroute_close(d->kr);
 		d->kr = NULL;
 	}
-	if (d->zc) {
+	if (d->zc || d->restarted)
 		loop_timer_cancel(d->loop, &d->converged_timer);
+	if (d->zc) {
 		/* A clean stop withdraws; a crash leaves GR to keep forwarding. */
 		zclient_free(d->zc, true);
 		d->zc = NULL;

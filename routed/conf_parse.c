@@ -411,6 +411,7 @@ parse_stanza(struct conf_pctx *p, const struct conf_kw *kw,
 		s->route_table = CONF_DEF_ROUTE_TABLE;
 		s->kernel_proto = CONF_DEF_KERNEL_PROTO;
 		s->adj_port = CONF_DEF_ADJ_PORT;
+		s->gr_restart_s = CONF_DEF_GR_RESTART_S;
 		s->nat_keepalive_ms = CONF_DEF_NAT_KEEPALIVE_MS;
 		snprintf(s->mp_ifname, sizeof(s->mp_ifname), "%s",
 		    CONF_DEF_MP_IFNAME);
@@ -704,6 +705,58 @@ parse_track(struct conf_pctx *p, const struct conf_kw *kw,
 	nt += s->ntracks++;
 	nt->loc = ploc(p, ln, 1);
 	snprintf(nt->ifname, sizeof(nt->ifname), "%s", ln->tok[1].s);
+	mark(p, kw, ln, 1);
+	return 0;
+}
+
+/* graceful-restart restart-time N | graceful-restart helper on|off: two
+ * settings under one keyword, each at most once */
+static int
+parse_gr(struct conf_pctx *p, const struct conf_kw *kw,
+    const struct conf_line *ln)
+{
+	struct conf_site *s = p->obj;
+	const char *what;
+	bool *set;
+	struct conf_loc *at;
+	int e;
+
+	if (want_args(p, kw, ln, 2, 2) != 0)
+		return -EINVAL;
+	what = ln->tok[1].s;
+	if (strcmp(what, "restart-time") == 0) {
+		set = &s->gr_restart_set;
+		at = &s->gr_restart_loc;
+	} else if (strcmp(what, "helper") == 0) {
+		set = &s->gr_helper_set;
+		at = &s->gr_helper_loc;
+	} else {
+		return perr(p, ln, 1,
+		    "invalid graceful-restart setting '%s' (expected "
+		    "restart-time or helper)", what);
+	}
+	if (*set) {
+		perr(p, ln, 1, "duplicate 'graceful-restart %s' in site stanza",
+		    what);
+		pnote(p, at, "first 'graceful-restart %s' here", what);
+		return -EINVAL;
+	}
+	if (set == &s->gr_restart_set) {
+		/* protocol.md 3.4.1: the RESTART_TIME TLV's range */
+		if (conf_parse_u32(ln->tok[2].s, CONF_GR_RESTART_MIN_S,
+			CONF_GR_RESTART_MAX_S, &s->gr_restart_s, p->err,
+			sizeof(p->err)) != 0)
+			return perr(p, ln, 2, "graceful-restart restart-time: %s",
+			    p->err);
+	} else {
+		if ((e = lookup_enum(onoffs, ln->tok[2].s)) < 0)
+			return perr(p, ln, 2,
+			    "invalid value '%s' for 'graceful-restart helper' "
+			    "(expected one of: on, off)", ln->tok[2].s);
+		s->gr_helper = e;
+	}
+	*set = true;
+	*at = ploc(p, ln, 1);
 	mark(p, kw, ln, 1);
 	return 0;
 }
@@ -1153,6 +1206,8 @@ const struct conf_kw conf_keywords[] = {
 	    OFF(conf_site, kernel_proto), 5, 255, NULL),
 	KW("adjacency-port", "1-65535", S, CONF_K_U32, CONF_B_SITE,
 	    OFF(conf_site, adj_port), 1, 65535, NULL),
+	SPECIALR("graceful-restart", "restart-time 1-3600|helper on|off", S,
+	    parse_gr, conf_print_gr),
 	KW("multipoint-interface", "IFNAME", S, CONF_K_IFNAME, CONF_B_SITE,
 	    OFF(conf_site, mp_ifname), 0, 0, NULL),
 	SPECIALR("tunnel-address", "PREFIX", S, parse_tunaddr,

@@ -284,6 +284,19 @@ conf_print_grekey(FILE *f, const void *obj, int st, unsigned flags)
 		fprintf(f, " gre-key %u\n", o->gre_key);
 }
 
+void
+conf_print_gr(FILE *f, const void *obj, int st, unsigned flags)
+{
+	const struct conf_site *s = obj;
+
+	if (s->gr_restart_set || (flags & CONF_PRINT_DEFAULTS))
+		fprintf(f, " graceful-restart restart-time %u\n",
+		    s->gr_restart_s);
+	if (s->gr_helper_set || (flags & CONF_PRINT_DEFAULTS))
+		fprintf(f, " graceful-restart helper %s\n",
+		    s->gr_helper ? "off" : "on");
+}
+
 static void
 print_generic(FILE *f, const struct conf_kw *kw, const void *obj, int st,
     unsigned flags)

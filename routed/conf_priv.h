@@ -137,5 +137,6 @@ void conf_print_track(FILE *, const void *, int, unsigned);
 void conf_print_auth(FILE *, const void *, int, unsigned);
 void conf_print_manual_sa(FILE *, const void *, int, unsigned);
 void conf_print_grekey(FILE *, const void *, int, unsigned);
+void conf_print_gr(FILE *, const void *, int, unsigned);
 
 #endif

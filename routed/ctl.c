@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,8 @@
 #include <gripd/ctl.h>
 #include <gripd/log.h>
 #include <gripd/loop.h>
+
+#include "handoff.h"
 
 #define CTL_MAX_CLIENTS 64
 #define CTL_MAX_TABLES 16
@@ -435,6 +438,18 @@ ctl_open(struct loop *loop, const char *path, uid_t uid, gid_t gid)
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
+	/* A restart hands the listening socket over (handoff.c). */
+	if ((fd = handoff_take("ctl")) >= 0) {
+		struct sockaddr_un got;
+		socklen_t glen = sizeof(got);
+		if (getsockname(fd, (struct sockaddr *)&got, &glen) == 0 &&
+		    glen > offsetof(struct sockaddr_un, sun_path) &&
+		    strcmp(got.sun_path, path) == 0) {
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+			goto have_fd;
+		}
+		close(fd); /* the path changed: make a new one */
+	}
 	if ((err = make_parent_dir(path, uid, gid)) < 0) {
 		log_err("control: cannot create the directory of %s: %s", path,
 		    strerror(-err));
@@ -463,6 +478,7 @@ ctl_open(struct loop *loop, const char *path, uid_t uid, gid_t gid)
 		errno = err;
 		return NULL;
 	}
+have_fd:
 	ctl = calloc(1, sizeof(*ctl));
 	if (ctl == NULL) {
 		close(fd);
@@ -490,6 +506,12 @@ ctl_register(struct ctl *ctl, const struct ctl_cmd *cmds, size_t n, void *ctx)
 		return -ENOMEM;
 	ctl->tables[ctl->ntables++] = (struct ctl_table){ cmds, n, ctx };
 	return 0;
+}
+
+int
+ctl_listen_fd(const struct ctl *ctl)
+{
+	return ctl->io.fd;
 }
 
 const char *

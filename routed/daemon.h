@@ -19,6 +19,7 @@
 
 #include "adj.h"
 #include "dp.h"
+#include "seqstore.h"
 
 struct ctl;
 struct tun_link_monitor;
@@ -48,6 +49,7 @@ struct peer {
 	bool sa_in, sa_out;     /* installed */
 	uint32_t spi_in, spi_out;
 	int cipher;             /* enum conf_cipher of the manual SAs */
+	struct seqstore_sa seq; /* manual outbound SA: its reserved numbers */
 
 	/* Adjacency (adjd.c). */
 	bool adj_on;
@@ -57,6 +59,7 @@ struct peer {
 	struct loop_io sock_io;
 	struct tunnel_prefix *mp_routes; /* hub: prefixes routed to it on grip-mp */
 	size_t n_mp_routes;
+	size_t gr_stale_routes; /* graceful restart: routes kept for it */
 };
 
 struct gripd_counters {
@@ -73,6 +76,15 @@ struct gripd {
 	char ctl_path_override[CONF_PATH_MAX];
 	bool foreground;
 	bool debug;
+	/* Hitless restart (restart.c). */
+	char exe_path[CONF_PATH_MAX]; /* what a restart execs */
+	char **argv;            /* and with which arguments */
+	bool restarted;         /* this process took over from a restart */
+	bool restarting;        /* a restart is under way */
+	uint32_t restarts;      /* in-place restarts since the first start */
+	struct loop_timer restart_timer;
+	struct restored_mp *restored; /* hub: multipoint routes carried over */
+	size_t nrestored;
 	uint64_t started_ms;
 	uint64_t conf_loaded_ms;
 	uid_t uid;
@@ -86,6 +98,7 @@ struct gripd {
 	struct dp_ops_arg dp_arg;
 	struct tun_link_monitor *linkmon;
 	struct loop_timer sa_timer; /* SA housekeeping: lifetimes, grace, frees */
+	struct seqstore seqstore; /* manual SAs' sequence numbers (peer.c) */
 	/* Adjacencies and routes (adjd.c). */
 	struct rib *rib;
 	struct kroute *kr;
@@ -127,6 +140,8 @@ struct peer *gripd_peer_find(struct gripd *d, const char *name);
 int gripd_dp_open(struct gripd *d);
 int gripd_dp_start(struct gripd *d, uint64_t now);
 void gripd_dp_stop(struct gripd *d);
+/* Restart: records the exact sequence numbers of every SA (workers stopped). */
+void gripd_sa_handoff(struct gripd *d);
 /* Brings one peer's tunnel, neighbour and SAs up, or tears them down. */
 int peer_start(struct gripd *d, struct peer *p, uint64_t now);
 void peer_stop(struct gripd *d, struct peer *p);
@@ -144,6 +159,15 @@ void adjd_tunnel_event(struct gripd *d, struct tunnel *t, bool up, uint64_t now)
 void adjd_link_event(struct gripd *d, const char *ifname, bool up, uint64_t now);
 /* Graceful shutdown: GOODBYE to every neighbour, then stop after a drain. */
 void gripd_shutdown(struct gripd *d, uint64_t now);
+/*
+ * Hitless restart, before the re-exec: GOODBYE "restarting" with the site's
+ * graceful-restart restart-time to every running adjacency, which then goes
+ * DOWN and silent without withdrawing any route (ours stay installed; the
+ * neighbours keep theirs through us as stale).  Does not stop the loop.  If
+ * the restart is abandoned, restart the adjacencies with a new epoch: the
+ * neighbours ignore the old one until their restart time runs out.
+ */
+void adjd_restart_goodbye(struct gripd *d, uint64_t now);
 /* Re-advertises our prefix set to every adjacency. */
 void adjd_advertise(struct gripd *d, uint64_t now);
 void adjd_clear(struct gripd *d, struct peer *p, uint64_t now);
@@ -153,5 +177,18 @@ void gripd_rib_sync(struct gripd *d, uint64_t now);
 
 /* Registers the control commands (show.c). */
 int gripd_register_commands(struct gripd *d);
+
+/*
+ * Hitless restart (restart.c, docs/restart.md).  gripd_restart_register
+ * adds the `restart` command; gripd_restart_state reads what the previous
+ * process handed over (epoch, restarts) before the datapath starts;
+ * gripd_restart_restore puts its multipoint routes back once the
+ * datapath runs; gripd_restart_converged removes those that no neighbour
+ * announced again.
+ */
+int gripd_restart_register(struct gripd *d);
+void gripd_restart_state(struct gripd *d);
+void gripd_restart_restore(struct gripd *d);
+void gripd_restart_converged(struct gripd *d);
 
 #endif

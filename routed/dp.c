@@ -49,6 +49,7 @@
 
 #include "addr.h"
 #include "dp.h"
+#include "handoff.h"
 #include "lpm.h"
 
 #define DP_BATCH 64
@@ -133,14 +134,54 @@ fail:
 	return NULL;
 }
 
+/*
+ * A socket handed over by a restart (handoff.c) if it is the one we would
+ * open: same type, protocol and local address.  Otherwise it is closed.
+ */
 static int
-open_one(int family, int type, int proto, const struct tunnel_ip *local,
-    uint16_t port)
+adopt_one(const char *name, int type, int proto, const struct sockaddr_storage *want,
+    socklen_t want_len)
 {
 	struct sockaddr_storage ss;
-	int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	socklen_t len = sizeof(ss);
+	int fd = handoff_take(name), t = 0, pr = 0;
+	socklen_t ol = sizeof(int);
+
+	if (fd < 0)
+		return -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &t, &ol) == 0 && t == type &&
+	    (ol = sizeof(int), getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &pr, &ol)) == 0 &&
+	    pr == proto && getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    len == want_len) {
+		/* A raw socket reports its protocol as the port: compare
+		 * the address, and the port only for UDP. */
+		if (type == SOCK_RAW) {
+			if (ss.ss_family == AF_INET)
+				((struct sockaddr_in *)&ss)->sin_port = 0;
+			else
+				((struct sockaddr_in6 *)&ss)->sin6_port = 0;
+		}
+		if (memcmp(&ss, want, len) == 0)
+			return fd;
+	}
+	log_notice("restart: %s handed over does not match the configuration: "
+		   "opening a new one", name);
+	close(fd);
+	return -1;
+}
+
+static int
+open_one(int family, int type, int proto, const struct tunnel_ip *local,
+    uint16_t port, const char *name)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr_to_sockaddr(local, port, &ss);
+	int fd = adopt_one(name, type, proto, &ss, len);
 	int one = 1, sz = 4 << 20;
 
+	if (fd >= 0)
+		return fd;
+	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -152,7 +193,6 @@ open_one(int family, int type, int proto, const struct tunnel_ip *local,
 	/* The local address may appear later (DHCP, a lab still wiring up). */
 	setsockopt(fd, family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
 	    family == AF_INET ? IP_FREEBIND : IPV6_FREEBIND, &one, sizeof(one));
-	socklen_t len = addr_to_sockaddr(local, port, &ss);
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
 		int e = -errno;
 		close(fd);
@@ -172,7 +212,8 @@ dp_open_sockets(struct dp *dp, const struct tunnel_ip *local4,
 		int family = f == 0 ? AF_INET : AF_INET6;
 		if (l == NULL || l->family != family)
 			continue;
-		int raw = open_one(family, SOCK_RAW, IPPROTO_ESP, l, 0);
+		int raw = open_one(family, SOCK_RAW, IPPROTO_ESP, l, 0,
+		    f == 0 ? "esp-raw4" : "esp-raw6");
 		if (raw < 0)
 			return raw;
 		dp->sock[f == 0 ? SOCK_RAW4 : SOCK_RAW6] = raw;
@@ -180,7 +221,8 @@ dp_open_sockets(struct dp *dp, const struct tunnel_ip *local4,
 		 * A plain UDP socket: UDP_ENCAP_ESPINUDP is never set, so
 		 * ESP-in-UDP reaches us instead of the kernel's XFRM.
 		 */
-		int udp = open_one(family, SOCK_DGRAM, IPPROTO_UDP, l, udp_port);
+		int udp = open_one(family, SOCK_DGRAM, IPPROTO_UDP, l, udp_port,
+		    f == 0 ? "esp-udp4" : "esp-udp6");
 		if (udp < 0)
 			return udp;
 		dp->sock[f == 0 ? SOCK_UDP4 : SOCK_UDP6] = udp;
@@ -608,6 +650,38 @@ dp_start(struct dp *dp)
 		ws[i]->started = true;
 		pthread_setname_np(ws[i]->th, i == 0 ? "gripd-tx" : "gripd-rx");
 	}
+	return 0;
+}
+
+/*
+ * Restart handoff: the workers stop (what they have read is forwarded, the
+ * rest waits in the kernel's queues) and the underlay sockets are listed
+ * for the successor.  Nothing is closed.
+ */
+int
+dp_handoff(struct dp *dp)
+{
+	static const char *const names[SOCK_MAX] = {
+		[SOCK_RAW4] = "esp-raw4", [SOCK_UDP4] = "esp-udp4",
+		[SOCK_RAW6] = "esp-raw6", [SOCK_UDP6] = "esp-udp6",
+	};
+	struct dp_worker *ws[2] = { &dp->tx, &dp->rx };
+	uint64_t one = 1;
+	int r;
+
+	atomic_store(&dp->stopping, true);
+	if (write(dp->wake, &one, sizeof(one)) < 0) {
+		/* the workers also time out of epoll_wait */
+	}
+	for (int i = 0; i < 2; i++)
+		if (ws[i]->started) {
+			pthread_join(ws[i]->th, NULL);
+			ws[i]->started = false;
+		}
+	for (int i = 0; i < SOCK_MAX; i++)
+		if (dp->sock[i] >= 0 && names[i] != NULL &&
+		    (r = handoff_add(names[i], dp->sock[i])) < 0)
+			return r;
 	return 0;
 }
 

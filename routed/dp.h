@@ -73,6 +73,13 @@ int dp_open_sockets(struct dp *dp, const struct tunnel_ip *local4,
 /* Starts the worker threads.  Returns 0 or -errno. */
 int dp_start(struct dp *dp);
 
+/*
+ * Restart handoff (handoff.c): stops and joins the workers, then adds the
+ * underlay sockets to the handoff.  The datapath is dead afterwards; only
+ * exec (or exit) follows.
+ */
+int dp_handoff(struct dp *dp);
+
 struct esp_sadb *dp_sadb(struct dp *dp);
 
 /* tunnel_ops for userspace tunnels (TUN create/destroy/admin). */

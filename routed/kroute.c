@@ -202,9 +202,10 @@ kroute_apply(
 	return kroute_del(k, p, op->route.metric);
 }
 
-/* Deletes each route of ours in one family's dump. */
+/* Deletes each route of ours in one family's dump that keep() rejects. */
 static int
-sweep_family(struct kroute *k, int family, size_t *removed)
+sweep_family(struct kroute *k, int family, kroute_keep_fn keep, void *arg,
+    size_t *removed)
 {
 	struct nl_cache *cache = NULL;
 	struct nl_object *o;
@@ -221,6 +222,16 @@ sweep_family(struct kroute *k, int family, size_t *removed)
 		if (rtnl_route_get_protocol(r) != k->protocol ||
 		    rtnl_route_get_table(r) != k->table || dst == NULL)
 			continue;
+		if (keep != NULL) {
+			struct rib_prefix rp = { 0 };
+			unsigned alen = nl_addr_get_len(dst);
+			rp.family = nl_addr_get_family(dst);
+			rp.len = nl_addr_get_prefixlen(dst);
+			if (alen <= sizeof(rp.addr))
+				memcpy(rp.addr, nl_addr_get_binary_addr(dst), alen);
+			if (keep(&rp, rtnl_route_get_priority(r), arg))
+				continue;
+		}
 		del = rtnl_route_alloc();
 		if (del == NULL) {
 			err = -ENOMEM;
@@ -251,8 +262,21 @@ kroute_sweep(struct kroute *k, size_t *removed)
 
 	if (removed != NULL)
 		*removed = 0;
-	e4 = sweep_family(k, AF_INET, removed);
-	e6 = sweep_family(k, AF_INET6, removed);
+	e4 = sweep_family(k, AF_INET, NULL, NULL, removed);
+	e6 = sweep_family(k, AF_INET6, NULL, NULL, removed);
+	return e4 < 0 ? e4 : e6;
+}
+
+int
+kroute_sweep_keep(struct kroute *k, kroute_keep_fn keep, void *arg,
+    size_t *removed)
+{
+	int e4, e6;
+
+	if (removed != NULL)
+		*removed = 0;
+	e4 = sweep_family(k, AF_INET, keep, arg, removed);
+	e6 = sweep_family(k, AF_INET6, keep, arg, removed);
 	return e4 < 0 ? e4 : e6;
 }
 

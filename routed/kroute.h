@@ -17,6 +17,7 @@
 #ifndef GRIPD_KROUTE_H
 #define GRIPD_KROUTE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,14 @@ int kroute_apply(
  * (it carries on past errors).  *removed (if not NULL) counts deletions.
  */
 int kroute_sweep(struct kroute *k, size_t *removed);
+/*
+ * Like kroute_sweep, but keeps the routes keep() says are wanted (after a
+ * restart: what the new RIB installed).  metric is the kernel priority.
+ */
+typedef bool (*kroute_keep_fn)(const struct rib_prefix *p, uint32_t metric,
+    void *arg);
+int kroute_sweep_keep(struct kroute *k, kroute_keep_fn keep, void *arg,
+    size_t *removed);
 /* The same on a clean exit. */
 int kroute_flush(struct kroute *k, size_t *removed);
 

@@ -27,8 +27,10 @@
 #include <gripd/loop.h>
 #include <gripd/notify.h>
 #include <gripd/privs.h>
+#include <gripd/tun.h>
 
 #include "daemon.h"
+#include "handoff.h"
 
 #define DEFAULT_CONF GRIPD_SYSCONFDIR "/gripd.conf"
 #define EXIT_RUNTIME 1
@@ -53,17 +55,19 @@ usage(FILE *f)
  * The adjacency epoch (docs/protocol.md 5.2): the wall clock in seconds,
  * but always above the last epoch this host used, so a restart within the
  * same second or after the clock stepped back is not taken for a replay.
- * Kept in GRIPD_STATEDIR/epoch, written before privileges are dropped.
+ * Kept in the state directory (seqstore_default_dir(): GRIPD_STATEDIR or
+ * the compiled-in one) as "epoch", written before privileges are dropped.
  */
 static uint32_t
 epoch_next(void)
 {
-	const char *dir = GRIPD_STATEDIR, *path = GRIPD_STATEDIR "/epoch";
-	char tmp[256], buf[32];
+	const char *dir = seqstore_default_dir();
+	char path[256], tmp[300], buf[32];
 	uint32_t e = (uint32_t)time(NULL), last = 0;
-	FILE *f = fopen(path, "r");
+	FILE *f;
 
-	if (f != NULL) {
+	snprintf(path, sizeof(path), "%s/epoch", dir);
+	if ((f = fopen(path, "r")) != NULL) {
 		if (fgets(buf, sizeof(buf), f) != NULL)
 			last = (uint32_t)strtoul(buf, NULL, 10);
 		fclose(f);
@@ -85,6 +89,16 @@ fail:
 	log_warn("gripd: cannot keep the adjacency epoch in %s: %s; using the "
 		 "clock alone", path, strerror(errno));
 	return e;
+}
+
+/* tun_open() asks here for a TUN the previous process handed over. */
+static int
+adopt_tun(const char *ifname)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "tun/%s", ifname);
+	return handoff_take(name);
 }
 
 static void
@@ -190,6 +204,18 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	d.argv = argv;
+	/* Where a restart execs: this path, whatever replaced the file since. */
+	ssize_t el = readlink("/proc/self/exe", d.exe_path, sizeof(d.exe_path) - 1);
+	d.exe_path[el > 0 ? el : 0] = '\0';
+	if (el <= 0)
+		snprintf(d.exe_path, sizeof(d.exe_path), "%s", argv[0]);
+	/* Descriptors and state of a previous process (restart.c). */
+	handoff_init();
+	tun_set_adopt_hook(adopt_tun);
+	for (int fd; (fd = handoff_take("tunpool")) >= 0;)
+		if (tun_pool_adopt(fd) < 0)
+			close(fd);
 
 	conf_diag_init(&diags);
 	r = conf_load(d.conf_path, &d.conf, &diags);
@@ -211,7 +237,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 
-	if (!d.foreground && (ready_fd = daemonize()) < 0) {
+	/* A restarted gripd is already detached (and its pid must not move). */
+	if (!d.foreground && !handoff_restarted() && (ready_fd = daemonize()) < 0) {
 		fprintf(stderr, "gripd: cannot daemonize: %s\n", strerror(errno));
 		return EXIT_RUNTIME;
 	}
@@ -231,6 +258,8 @@ main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	d.started_ms = d.conf_loaded_ms = loop_clock_ms();
+	loop_timer_init(&d.converged_timer, NULL, &d);
+	loop_timer_init(&d.restart_timer, NULL, &d);
 
 	const char *sock = d.ctl_path_override[0] ? d.ctl_path_override :
 	    d.conf->global.control_socket;
@@ -246,13 +275,18 @@ main(int argc, char **argv)
 	d.ctl = ctl_open(d.loop, sock, d.uid, sock_gid);
 	if (d.ctl == NULL)
 		return EXIT_RUNTIME;
-	if (gripd_register_commands(&d) < 0 ||
+	if (gripd_register_commands(&d) < 0 || gripd_restart_register(&d) < 0 ||
 	    gripd_apply_initial(&d, d.started_ms) < 0) {
 		log_err("gripd: out of memory");
 		return EXIT_RUNTIME;
 	}
 
+	/* Still root: a state directory the daemon can write (seqstore.c). */
+	if (seqstore_prepare_dir(seqstore_default_dir(), d.uid, d.gid, err,
+	    sizeof(err)) < 0)
+		log_warn("gripd: %s; manual SAs cannot come up", err);
 	d.epoch = epoch_next();
+	gripd_restart_state(&d);
 	if ((r = gripd_dp_open(&d)) < 0) {
 		ctl_close(d.ctl);
 		return EXIT_RUNTIME;
@@ -267,6 +301,13 @@ main(int argc, char **argv)
 		log_info("gripd: running as %s (uid %u) with CAP_NET_ADMIN, "
 			 "CAP_NET_RAW, CAP_NET_BIND_SERVICE",
 		    d.conf->global.user, (unsigned)d.uid);
+	} else if (d.restarted) {
+		if (privs_after_exec(err, sizeof(err)) < 0) {
+			log_err("gripd: %s", err);
+			ctl_close(d.ctl);
+			return EXIT_RUNTIME;
+		}
+		log_info("gripd: restarted in place as uid %u", (unsigned)geteuid());
 	} else {
 		log_warn("gripd: not started as root; running with the "
 			 "privileges given (uid %u)", (unsigned)geteuid());
@@ -281,8 +322,10 @@ main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 
-	log_notice("gripd %s: started, site %s (%s), %zu hub(s), %zu spoke(s), "
+	handoff_close_unclaimed();
+	log_notice("gripd %s: %s, site %s (%s), %zu hub(s), %zu spoke(s), "
 		   "control socket %s", GRIPD_VERSION,
+	    d.restarted ? "restarted in place" : "started",
 	    d.conf->site ? d.conf->site->name : "-",
 	    d.conf->site ? conf_role_name(d.conf->site->role) : "-",
 	    d.conf->nhubs, d.conf->nspokes, sock);

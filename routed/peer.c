@@ -23,6 +23,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <inttypes.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,11 +199,19 @@ sa_params(const struct peer *p, const struct conf_manual_sa *m, enum esp_dir dir
 	sp->cookie = (void *)l;
 }
 
+static const char *
+peer_kind(const struct peer *p)
+{
+	return p->hub ? "hub" : "spoke";
+}
+
 static int
 install_manual_sas(struct gripd *d, struct peer *p, const struct conf_manual_sa *in,
     const struct conf_manual_sa *out, uint64_t now)
 {
 	struct esp_sa_params sp;
+	char label[96], err[512];
+	uint64_t start;
 	int r;
 
 	if (!in->set || !out->set || in->key.data == NULL || out->key.data == NULL)
@@ -214,11 +223,42 @@ install_manual_sas(struct gripd *d, struct peer *p, const struct conf_manual_sa 
 		return r;
 	p->sa_in = true;
 	p->spi_in = in->spi;
+	/*
+	 * The key outlives this process: resume above every sequence number
+	 * (the AEADs' IV) an earlier run may have sent, from a reservation
+	 * that is on disk before the SA exists (seqstore.c).  No store, no
+	 * SA: the tunnel stays down rather than risk reusing a nonce.
+	 */
+	if (d->seqstore.dir[0] == '\0' &&
+	    seqstore_init(&d->seqstore, seqstore_default_dir(), 0) < 0) {
+		log_err("%s %s: outbound SA 0x%08x not installed, tunnel stays "
+			"down: state directory %s: path too long", peer_kind(p),
+		    p->name, out->spi, seqstore_default_dir());
+		return -ENAMETOOLONG;
+	}
 	sa_params(p, out, ESP_DIR_OUT, &sp);
+	snprintf(label, sizeof(label), "%s %s SPI 0x%08x", peer_kind(p), p->name,
+	    out->spi);
+	r = seqstore_sa_open(&d->seqstore, &p->seq, &sp, label, err,
+	    sizeof(err));
+	if (r < 0) {
+		explicit_bzero(&sp, sizeof(sp));
+		log_err("%s %s: outbound SA 0x%08x not installed, tunnel stays "
+			"down: %s", peer_kind(p), p->name, out->spi, err);
+		return r;
+	}
+	start = sp.seq_start;
 	r = esp_sadb_install(dp_sadb(d->dp), &sp, now / 1000);
 	explicit_bzero(&sp, sizeof(sp));
-	if (r < 0)
+	if (r < 0) {
+		/* Nothing was sent: give the numbers back. */
+		seqstore_sa_close(&d->seqstore, &p->seq, start, err,
+		    sizeof(err));
 		return r;
+	}
+	log_info("%s %s: SA 0x%08x out: sequence numbers from %" PRIu64
+		 " (reserved below %" PRIu64 " in %s)", peer_kind(p), p->name,
+	    out->spi, start, p->seq.limit, p->seq.path);
 	p->sa_out = true;
 	p->spi_out = out->spi;
 	p->cipher = out->cipher;
@@ -228,11 +268,34 @@ install_manual_sas(struct gripd *d, struct peer *p, const struct conf_manual_sa 
 static void
 remove_sas(struct gripd *d, struct peer *p)
 {
+	uint64_t next = 0;
+	char err[512];
+
 	if (p->sa_in)
 		esp_sadb_remove(dp_sadb(d->dp), ESP_DIR_IN, p->spi_in);
-	if (p->sa_out)
+	if (p->sa_out) {
+		/* The exact first unused number: a clean restart skips none. */
+		if (p->seq.is_open)
+			esp_sadb_seq_stop(dp_sadb(d->dp), p->id, &next);
 		esp_sadb_remove(dp_sadb(d->dp), ESP_DIR_OUT, p->spi_out);
+	}
+	if (seqstore_sa_close(&d->seqstore, &p->seq, next, err, sizeof(err)) < 0)
+		log_warn("%s %s: %s (the record keeps the larger reservation)",
+		    peer_kind(p), p->name, err);
 	p->sa_in = p->sa_out = false;
+}
+
+/*
+ * Restart handoff (restart.c), after the workers stopped: every outbound
+ * SA's record gets its exact first unused sequence number, so the next
+ * process continues there instead of a block further.
+ */
+void
+gripd_sa_handoff(struct gripd *d)
+{
+	for (struct peer *p = d->peers; p; p = p->next)
+		if (p->sa_in || p->sa_out)
+			remove_sas(d, p);
 }
 
 /*
@@ -647,6 +710,44 @@ sa_event(void *arg, const struct esp_sa *sa, unsigned events)
 }
 
 /*
+ * Once a second for each manual outbound SA: extend its sequence number
+ * reservation on disk, then the datapath's limit (seqstore.c).  Should
+ * the datapath reach the limit first (the store cannot be written, or a
+ * second's traffic ate half a block), it refuses to send rather than
+ * reuse a number: said once per episode.
+ */
+static void
+seq_reserve(struct gripd *d, struct peer *p)
+{
+	struct esp_sadb *db = dp_sadb(d->dp);
+	uint64_t next, old = p->seq.limit;
+	char err[512];
+	int r;
+
+	if (esp_sadb_seq_next(db, p->id, &next) < 0)
+		return; /* removed at its hard limit */
+	bool held = next != 0 && next >= old;
+	if (held && !p->seq.held)
+		log_warn("%s %s: SA 0x%08x out: reached the end of its reserved "
+			 "sequence numbers (%" PRIu64 "): packets refused until "
+			 "the reservation is extended", peer_kind(p), p->name,
+		    p->spi_out, old);
+	p->seq.held = held;
+	r = seqstore_sa_update(&d->seqstore, &p->seq, next, err, sizeof(err));
+	if (r > 0)
+		esp_sadb_set_seq_limit(db, p->id, p->seq.limit);
+	if (r < 0 && !p->seq.failing)
+		log_err("%s %s: SA 0x%08x out: %s; outbound traffic will stop "
+			"at sequence number %" PRIu64 " rather than reuse one",
+		    peer_kind(p), p->name, p->spi_out, err, p->seq.limit);
+	else if (r >= 0 && p->seq.failing)
+		log_notice("%s %s: SA 0x%08x out: sequence numbers reserved "
+			   "again (below %" PRIu64 ")", peer_kind(p), p->name,
+		    p->spi_out, p->seq.limit);
+	p->seq.failing = r < 0;
+}
+
+/*
  * Once a second: lifetimes and sequence watermarks are reported, rekeyed
  * SAs past their grace period removed, and removed SAs that no worker can
  * see any more freed (crypto/sadb.c).
@@ -659,6 +760,9 @@ sa_timer_cb(struct loop_timer *t, uint64_t now)
 	if (d->dp == NULL)
 		return;
 	esp_sadb_expire(dp_sadb(d->dp), now / 1000, sa_event, d);
+	for (struct peer *p = d->peers; p; p = p->next)
+		if (p->sa_out && p->seq.is_open)
+			seq_reserve(d, p);
 	loop_timer_arm(d->loop, t, now + 1000);
 }
 
@@ -666,7 +770,6 @@ int
 gripd_dp_start(struct gripd *d, uint64_t now)
 {
 	const struct conf_site *s = d->conf->site;
-	int r;
 
 	if (d->dp == NULL)
 		return 0;
@@ -680,8 +783,6 @@ gripd_dp_start(struct gripd *d, uint64_t now)
 			.events = EPOLLIN, .cb = linkmon_io_cb, .arg = d };
 		loop_io_add(d->loop, &d->linkmon_io);
 	}
-	if ((r = dp_start(d->dp)) < 0)
-		return r;
 	loop_timer_init(&d->sa_timer, sa_timer_cb, d);
 	loop_timer_arm(d->loop, &d->sa_timer, now + 1000);
 	if (s->role == CONF_ROLE_HUB && (s->mp_tun4.addr.family || s->mp_tun6.addr.family)) {
@@ -700,7 +801,13 @@ gripd_dp_start(struct gripd *d, uint64_t now)
 	}
 	for (struct peer *p = d->peers; p; p = p->next)
 		peer_start(d, p, now);
-	return 0;
+	/*
+	 * Workers last: after a restart the TUN queues hold packets that
+	 * waited for us, and the hub's multipoint routes must be back before
+	 * the first of them is looked up.
+	 */
+	gripd_restart_restore(d);
+	return dp_start(d->dp);
 }
 
 void

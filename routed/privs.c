@@ -150,3 +150,63 @@ privs_drop(uid_t uid, gid_t gid, char *err, size_t errlen)
 #endif
 	return 0;
 }
+
+/*
+ * Restart (handoff.c): execve() by a non-root process keeps capabilities
+ * only through the ambient set, which needs them inheritable too.  Raised
+ * just before the exec; the new process clears both (privs_after_exec).
+ * As root nothing is needed: exec keeps root's full set.
+ */
+int
+privs_keep_across_exec(char *err, size_t errlen)
+{
+	cap_t caps;
+
+	if (geteuid() == 0)
+		return 0;
+	caps = cap_get_proc();
+	if (caps == NULL ||
+	    cap_set_flag(caps, CAP_INHERITABLE, NKEPT, kept, CAP_SET) < 0 ||
+	    cap_set_proc(caps) < 0) {
+		snprintf(err, errlen, "cannot make capabilities inheritable: %s",
+		    strerror(errno));
+		if (caps)
+			cap_free(caps);
+		return -1;
+	}
+	cap_free(caps);
+	for (size_t i = 0; i < NKEPT; i++)
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, kept[i], 0, 0) < 0) {
+			snprintf(err, errlen, "cannot raise ambient capability %d: %s",
+			    (int)kept[i], strerror(errno));
+			return -1;
+		}
+	return 0;
+}
+
+int
+privs_after_exec(char *err, size_t errlen)
+{
+	cap_t caps;
+
+	if (geteuid() == 0)
+		return 0;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    errno != EINVAL) {
+		snprintf(err, errlen, "cannot clear ambient capabilities: %s",
+		    strerror(errno));
+		return -1;
+	}
+	caps = cap_get_proc();
+	if (caps == NULL || cap_clear_flag(caps, CAP_INHERITABLE) < 0 ||
+	    cap_set_proc(caps) < 0) {
+		snprintf(err, errlen, "cannot clear inheritable capabilities: %s",
+		    strerror(errno));
+		if (caps)
+			cap_free(caps);
+		return -1;
+	}
+	cap_free(caps);
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	return 0;
+}

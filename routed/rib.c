@@ -52,6 +52,7 @@ struct rib_peer {
 	bool failed; /* has been up and gone down since rib_new() */
 	bool held;
 	uint64_t hold_until;
+	bool stale; /* restarting: set kept until the next complete one */
 	struct rib_adv *adv; /* complete set, sorted by prefix, unique */
 	size_t nadv;
 };
@@ -352,6 +353,7 @@ cand_fill(struct rib_cand *c, const struct rib_peer *pe, int family,
 	c->metric = metric_add(pe->cost, adv_metric);
 	c->nh = peer_nh(pe, family);
 	c->held = pe->held;
+	c->stale = pe->stale;
 }
 
 static int
@@ -411,6 +413,23 @@ peer_refresh(struct rib *r, const struct rib_peer *pe)
 		cand_fill(c, pe, e->p.family, pe->adv[i].metric);
 		rib_select(e);
 		mark_dirty(r, e);
+	}
+}
+
+/*
+ * Sets the stale mark of pe and its candidates.  No decision depends on it,
+ * so nothing is re-selected or queued for the kernel.
+ */
+static void
+peer_mark_stale(struct rib *r, struct rib_peer *pe, bool stale)
+{
+	pe->stale = stale;
+	for (size_t i = 0; i < pe->nadv; i++) {
+		struct rib_ent *e = ent_find(r, &pe->adv[i].pfx);
+		struct rib_cand *c;
+
+		if (e != NULL && (c = cand_find(e, pe->id)) != NULL)
+			c->stale = stale;
 	}
 }
 
@@ -622,6 +641,9 @@ rib_peer_routes(struct rib *r, uint64_t peer, const struct rib_adv *v, size_t n,
 	free(pe->adv);
 	pe->adv = nv;
 	pe->nadv = nn;
+	/* the complete set after a restart: what stayed is fresh again */
+	if (pe->stale)
+		peer_mark_stale(r, pe, false);
 	return err;
 }
 
@@ -650,7 +672,28 @@ rib_peer_down(struct rib *r, uint64_t peer, uint64_t now)
 	pe->up = false;
 	pe->held = false;
 	pe->hold_until = 0;
+	pe->stale = false;
 	return 0;
+}
+
+int
+rib_peer_stale(struct rib *r, uint64_t peer, uint64_t now)
+{
+	struct rib_peer *pe = peer_find(r, peer);
+
+	(void)now;
+	if (pe == NULL)
+		return -ENOENT;
+	peer_mark_stale(r, pe, true);
+	return pe->nadv > INT32_MAX ? INT32_MAX : (int)pe->nadv;
+}
+
+bool
+rib_peer_is_stale(const struct rib *r, uint64_t peer)
+{
+	const struct rib_peer *pe = peer_find(r, peer);
+
+	return pe != NULL && pe->stale;
 }
 
 uint64_t

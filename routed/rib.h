@@ -82,6 +82,7 @@ struct rib_cand {
 	struct rib_nexthop nh;
 	bool best; /* selected (alone or ECMP) */
 	bool held; /* its peer is in failback hold-down */
+	bool stale; /* its peer is restarting (kept until its new set) */
 };
 
 struct fib_op;
@@ -122,6 +123,16 @@ int rib_peer_routes(struct rib *r, uint64_t peer, const struct rib_adv *v,
 int rib_peer_up(struct rib *r, uint64_t peer, uint64_t now);
 /* The adjacency went DOWN: all its candidates go at once.  0 or -ENOENT. */
 int rib_peer_down(struct rib *r, uint64_t peer, uint64_t now);
+/*
+ * Graceful restart, helper side (docs/routing.md): the peer is restarting
+ * and its datapath forwards meanwhile, so its candidates stay exactly as
+ * they are (same decisions, nothing to install) but are marked stale.  The
+ * next rib_peer_routes() replaces them and clears the mark; rib_peer_down()
+ * withdraws them.  Returns how many prefixes are kept, or -ENOENT.
+ */
+int rib_peer_stale(struct rib *r, uint64_t peer, uint64_t now);
+/* Whether the peer's candidates are stale (false for an unknown peer). */
+bool rib_peer_is_stale(const struct rib *r, uint64_t peer);
 
 /* Earliest hold-down end, or RIB_NO_DEADLINE. */
 uint64_t rib_next_deadline(const struct rib *r);

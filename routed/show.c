@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/opensslv.h>
 #include <netlink/version.h>
 
@@ -85,12 +86,16 @@ show_version(struct ctl_req *req, struct sbuf *out)
 		json_str(&j, "libnl", LIBNL_STRING);
 		json_uint(&j, "uptime_ms", req->now - d->started_ms);
 		json_str(&j, "config_file", d->conf_path);
+		json_uint(&j, "pid", (uint64_t)getpid());
+		json_uint(&j, "restarts", d->restarts);
 		json_close(&j);
 		sbuf_add(out, "\n", 1);
 		return VTY_CMD_SUCCESS;
 	}
-	sbuf_printf(out, "gripd %s\n  %s, %s\n  uptime %s, configuration %s\n",
-	    GRIPD_VERSION, OPENSSL_VERSION_TEXT, LIBNL_STRING, up, d->conf_path);
+	sbuf_printf(out, "gripd %s\n  %s, %s\n  uptime %s, configuration %s\n"
+			 "  pid %ld, %u in-place restart(s)\n",
+	    GRIPD_VERSION, OPENSSL_VERSION_TEXT, LIBNL_STRING, up, d->conf_path,
+	    (long)getpid(), d->restarts);
 	return VTY_CMD_SUCCESS;
 }
 
@@ -283,6 +288,19 @@ rid_str(uint32_t rid, char *buf, size_t len)
 	    (rid >> 8) & 0xff, rid & 0xff);
 }
 
+/* Graceful restart: seconds left of a neighbour's restart time, rounded up. */
+static unsigned long long
+gr_left_s(const struct adj *a, uint64_t now)
+{
+	return a->gr_due > now ? (a->gr_due - now + 999) / 1000 : 0;
+}
+
+static const char *
+gr_state(const struct adj *a)
+{
+	return a->gr_helping ? "helping" : a->restarting ? "restarting" : "none";
+}
+
 static void
 adj_json(struct json *j, struct peer *p, uint64_t now)
 {
@@ -314,6 +332,26 @@ adj_json(struct json *j, struct peer *p, uint64_t now)
 	json_uint(j, "version_out", a->our_version);
 	json_uint(j, "version_in", a->peer_version);
 	json_uint(j, "unacked_fragments", a->unacked);
+	/* helping: the neighbour restarts, its routes are kept, stale;
+	 * restarting: we sent GOODBYE restarting ourselves */
+	json_obj_open(j, "graceful_restart");
+	json_str(j, "state", gr_state(a));
+	json_bool(j, "helper", a->gr_helper);
+	json_uint(j, "restart_time_s", a->restart_time);
+	if (a->gr_helping) {
+		json_uint(j, "neighbor_restart_time_s", a->gr_peer_time);
+		json_uint(j, "seconds_left", gr_left_s(a, now));
+		json_uint(j, "stale_routes", p->gr_stale_routes);
+	} else {
+		json_null(j, "neighbor_restart_time_s");
+		json_null(j, "seconds_left");
+		json_uint(j, "stale_routes", 0);
+	}
+	json_uint(j, "helped", a->c.gr_helped);
+	json_uint(j, "completed", a->c.gr_completed);
+	json_uint(j, "expired", a->c.gr_expired);
+	json_uint(j, "aborted", a->c.gr_aborted);
+	json_close(j);
 	json_obj_open(j, "counters");
 	json_uint(j, "hellos_in", a->c.hellos_in);
 	json_uint(j, "hellos_out", a->c.hellos_out);
@@ -373,6 +411,14 @@ show_adjacencies(struct ctl_req *req, struct sbuf *out)
 		    (unsigned long long)a->flaps, (unsigned long long)a->prefixes_in,
 		    (unsigned long long)a->prefixes_out,
 		    (unsigned long long)a->prefixes_refused);
+		if (a->gr_helping)
+			sbuf_printf(out, "  neighbour restarting: %zu stale routes "
+					 "kept, %llus of %us left\n",
+			    p->gr_stale_routes, gr_left_s(a, req->now),
+			    a->gr_peer_time);
+		else if (a->restarting)
+			sbuf_printf(out, "  restarting: GOODBYE sent (restart time "
+					 "%us)\n", a->restart_time);
 		n++;
 	}
 	if (n == 0)
@@ -450,8 +496,9 @@ show_routes(struct ctl_req *req, struct sbuf *out)
 			json_bool(&j, "zebra_connected", zclient_connected(d->zc));
 		json_arr_open(&j, "routes");
 	} else {
-		sbuf_printf(out, "Codes: > best, = ECMP, b backup, h failback hold-down; "
-				 "[metric] = cost + advertised; k: kernel metric\n");
+		sbuf_printf(out, "Codes: > best, = ECMP, b backup, h failback hold-down, "
+				 "s stale (neighbour restarting); [metric] = cost + "
+				 "advertised; k: kernel metric\n");
 		if (d->zc)
 			sbuf_printf(out, "Routes go through zebra (%s); best and ECMP "
 					 "are installed there, backups wait in gripd\n",
@@ -476,6 +523,7 @@ show_routes(struct ctl_req *req, struct sbuf *out)
 				json_str(&j, "role", c[k].best ? (nbest > 1 ? "ecmp" : "best") :
 				    "backup");
 				json_bool(&j, "held", c[k].held);
+				json_bool(&j, "stale", c[k].stale);
 				json_uint(&j, "metric", c[k].metric);
 				json_uint(&j, "advertised_metric", c[k].adv_metric);
 				json_str(&j, "nexthop", nh_str(&c[k].nh, nb, sizeof(nb)));
@@ -508,7 +556,8 @@ show_routes(struct ctl_req *req, struct sbuf *out)
 			if (d->zc) {
 				sbuf_printf(out, "%c%c %-22s [%u] via %-24s (%s)%s%s\n",
 				    c[k].best ? (nbest > 1 ? '=' : '>') : 'b',
-				    c[k].held ? 'h' : ' ', k == 0 ? pb : "",
+				    c[k].stale ? 's' : c[k].held ? 'h' : ' ',
+				    k == 0 ? pb : "",
 				    c[k].metric, nh_str(&c[k].nh, nb, sizeof(nb)),
 				    peer_name_by_id(d, c[k].peer),
 				    c[k].best ? " zebra: " : "",
@@ -518,7 +567,8 @@ show_routes(struct ctl_req *req, struct sbuf *out)
 			}
 			sbuf_printf(out, "%c%c %-22s [%u] via %-24s (%s)%s k:%u\n",
 			    c[k].best ? (nbest > 1 ? '=' : '>') : 'b',
-			    c[k].held ? 'h' : ' ', k == 0 ? pb : "",
+			    c[k].stale ? 's' : c[k].held ? 'h' : ' ',
+			    k == 0 ? pb : "",
 			    c[k].metric, nh_str(&c[k].nh, nb, sizeof(nb)),
 			    peer_name_by_id(d, c[k].peer),
 			    km ? "" : " not installed", km);

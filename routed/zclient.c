@@ -35,6 +35,7 @@
 #define ZC_PROBE_TIMEOUT_MS 2000
 #define ZC_IBUF_SIZE (4 * ZAPI_MSG_MAX)
 #define ZC_HASH_MIN 1024
+#define ZC_EAGER_BYTES 32768 /* queued route bytes written at once */
 
 enum zc_conn { ZC_DOWN, ZC_PROBING, ZC_UP };
 
@@ -74,6 +75,7 @@ struct zclient {
 
 	uint8_t *obuf;
 	size_t ohead, otail, ocap;
+	size_t unflushed; /* route bytes queued since the last eager write */
 	uint8_t *ibuf;
 	size_t ilen;
 
@@ -109,6 +111,7 @@ zclient_route_state_name(enum zclient_route_state st)
 }
 
 static void zc_disconnect(struct zclient *zc, const char *why);
+static int zc_flush(struct zclient *zc);
 static void zc_io_cb(struct loop_io *io, uint32_t revents, uint64_t now);
 
 /* --- route table --------------------------------------------------------- */
@@ -313,6 +316,16 @@ zc_queue_route(struct zclient *zc, const struct zc_route *r, bool add)
 	if (err != 0)
 		return err;
 	zc->otail += len;
+	/*
+	 * A burst (a peer's whole set, a replay) is encoded in one go: hand
+	 * zebra the first part while the rest is encoded, so that zebra and
+	 * the kernel start working at once.  Errors are left to zc_io_cb.
+	 */
+	zc->unflushed += len;
+	if (zc->conn == ZC_UP && zc->unflushed >= ZC_EAGER_BYTES) {
+		zc->unflushed = 0; /* one send() per ZC_EAGER_BYTES at most */
+		(void)zc_flush(zc);
+	}
 	zc_kick(zc);
 	return 0;
 }
@@ -566,7 +579,10 @@ zc_on_notify(struct zclient *zc, const struct zapi_notify *n, uint64_t now)
 	p = n->pfx;
 	if (zc_norm(&n->pfx, &p) == 0)
 		r = zc_find(zc, &p);
-	zc_pfx_str(&n->pfx, ps, sizeof(ps));
+	/* one note per route: format the prefix only when it is logged */
+	if (log_debug_on(LOGM_ZEBRA) || n->note == ZAPI_NOTE_FAIL_INSTALL ||
+	    n->note == ZAPI_NOTE_REMOVE_FAIL)
+		zc_pfx_str(&n->pfx, ps, sizeof(ps));
 	log_debug(LOGM_ZEBRA, "zebra: route %s %s", ps, zapi_note_name(n->note));
 	if (r == NULL) {
 		st = ZCLIENT_RS_NONE; /* after our delete, or not ours */
@@ -1014,6 +1030,55 @@ zclient_update_complete(struct zclient *zc)
 	zc->sync_done = true;
 	if (!was && zc->conn == ZC_UP)
 		(void)zc_queue_update_complete(zc);
+}
+
+/*
+ * Hitless restart (restart.c): graceful restart on, announced now, and
+ * written before the caller execs.  zebra then keeps our routes for
+ * stale_s seconds after the connection closes; the successor re-adds them
+ * and ends with UPDATE_COMPLETE.
+ */
+#define ZCLIENT_HANDOFF_MS 200
+
+int
+zclient_restart_handoff(struct zclient *zc, uint32_t stale_s)
+{
+	int err;
+
+	zc->gr_off = false;
+	zc->stale_s = stale_s ? stale_s : ZCLIENT_STALE_DEFAULT_S;
+	if (zc->conn != ZC_UP)
+		return -ENOTCONN;
+	if ((err = zc_queue_gr(zc)) != 0)
+		return err;
+	/* Written, not answered: nothing from zebra is awaited here. */
+	uint64_t end = loop_clock_ms() + ZCLIENT_HANDOFF_MS, now;
+	struct pollfd pfd = { .fd = zc->io.fd, .events = POLLOUT };
+	while (zc->conn == ZC_UP && zc->otail > zc->ohead) {
+		if (zc_flush(zc) != 0 || zc->otail == zc->ohead)
+			break;
+		now = loop_clock_ms();
+		if (now >= end)
+			break;
+		(void)poll(&pfd, 1, (int)(end - now));
+	}
+	return zc->ohead == zc->otail ? 0 : -EAGAIN;
+}
+
+/*
+ * After a restart's UPDATE_COMPLETE: graceful restart off again, so that
+ * a crash (which takes the TUN devices with it) flushes our routes.
+ */
+void
+zclient_gr_off(struct zclient *zc)
+{
+	bool was_on = !zc->gr_off;
+
+	zc->gr_off = true;
+	if (was_on && zc->conn == ZC_UP) {
+		(void)zc_queue_simple(zc, zapi_gr_disable_encode);
+		zc_kick(zc);
+	}
 }
 
 bool

@@ -119,6 +119,13 @@ void zclient_set_table(struct zclient *zc, uint32_t table);
  * with the daemon (the userspace datapath's TUN devices).
  */
 void zclient_set_graceful_restart(struct zclient *zc, bool on);
+/*
+ * Restart handoff: turns graceful restart on with stale_s, announces it and
+ * writes everything queued (bounded wait).  0, -ENOTCONN or -EAGAIN.
+ */
+int zclient_restart_handoff(struct zclient *zc, uint32_t stale_s);
+/* Graceful restart off again (tells zebra when connected). */
+void zclient_gr_off(struct zclient *zc);
 /* A route tag (route-maps can match it) on every route; 0 = none. */
 void zclient_set_tag(struct zclient *zc, uint32_t tag);
 void zclient_set_stale_time(struct zclient *zc, uint32_t seconds);

@@ -12,7 +12,8 @@
  * spreads flows over the workers (it hashes flows to queues).
  *
  * The device lives as long as its fds (not persistent, TUNSETPERSIST is never
- * set), so a crashed daemon leaves nothing behind.  Addresses, MTU and the
+ * set), so a crashed daemon leaves nothing behind.  A hitless restart passes
+ * the fds to the new process instead (tun_set_adopt_hook).  Addresses, MTU and the
  * up flag are set over rtnetlink by the functions in link.c, never with
  * ioctls, so the same code configures kernel GRE links.
  */
@@ -88,6 +89,57 @@ tun_reserve(unsigned n)
 	return 0;
 }
 
+int
+tun_pool_adopt(int fd)
+{
+	if (tun_pool_n >= sizeof(tun_pool) / sizeof(*tun_pool))
+		return -ENOSPC;
+	tun_pool[tun_pool_n++] = fd;
+	return 0;
+}
+
+unsigned
+tun_pool_fds(const int **fds)
+{
+	*fds = tun_pool;
+	return tun_pool_n;
+}
+
+/*
+ * A restart hands the running TUN descriptors to the new process
+ * (routed/handoff.c); tun_open() asks this hook for one before creating a
+ * device, so the interface, its addresses and the routes through it never
+ * go away.
+ */
+static int (*adopt_hook)(const char *ifname);
+
+void
+tun_set_adopt_hook(int (*take)(const char *ifname))
+{
+	adopt_hook = take;
+}
+
+/* The handed-over descriptor for name, checked to be that TUN, or -1. */
+static int
+tun_adopt(const char *name)
+{
+	struct ifreq ifr;
+	int fd;
+
+	if (adopt_hook == NULL || strchr(name, '%') != NULL ||
+	    (fd = adopt_hook(name)) < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0 || strcmp(ifr.ifr_name, name) != 0 ||
+	    (ifr.ifr_flags & (IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE)) !=
+		(IFF_TUN | IFF_NO_PI)) {
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return fd;
+}
+
 static int
 tun_open_fd(void)
 {
@@ -111,6 +163,18 @@ tun_open(struct tun_dev *dev, const char *name, unsigned nqueues)
 	if (!tun_name_valid(name) || nqueues == 0 || nqueues > TUN_MAX_QUEUES)
 		return -EINVAL;
 
+	if (nqueues == 1 && (fd = tun_adopt(name)) >= 0) {
+		dev->fds[0] = fd;
+		dev->nqueues = 1;
+		memcpy(dev->ifname, name, strlen(name) + 1);
+		dev->ifindex = (int)if_nametoindex(dev->ifname);
+		if (dev->ifindex == 0) {
+			err = -errno;
+			goto fail;
+		}
+		dev->adopted = true;
+		return 0;
+	}
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
 	if (nqueues > 1)

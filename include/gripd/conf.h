@@ -47,6 +47,9 @@
 #define CONF_DEF_ROUTE_TABLE 254 /* main */
 #define CONF_DEF_KERNEL_PROTO 250
 #define CONF_DEF_ADJ_PORT 7913
+#define CONF_DEF_GR_RESTART_S 120 /* graceful-restart restart-time */
+#define CONF_GR_RESTART_MIN_S 1
+#define CONF_GR_RESTART_MAX_S 3600
 #define CONF_DEF_COST 10
 #define CONF_DEF_MP_IFNAME "grip-mp"
 #define CONF_IFNAME_PREFIX "grip-"
@@ -199,6 +202,15 @@ struct conf_site {
 	uint32_t route_tag; /* zebra: tag on every route (route-maps), 0 none */
 	uint32_t kernel_proto;
 	uint32_t adj_port;
+	/*
+	 * graceful-restart: the restart time (s) we announce before a hitless
+	 * restart, and whether we keep a restarting neighbour's routes
+	 * (helper: 0 on, the default, 1 off).  *_set: written in the file.
+	 */
+	uint32_t gr_restart_s;
+	int gr_helper;
+	bool gr_restart_set, gr_helper_set;
+	struct conf_loc gr_restart_loc, gr_helper_loc;
 	uint32_t nat_keepalive_ms;
 	char certificate[CONF_PATH_MAX];
 	struct conf_secret private_key; /* PEM bytes after load */

@@ -63,6 +63,9 @@ int ctl_register(struct ctl *ctl, const struct ctl_cmd *cmds, size_t n, void *ct
 enum vty_status ctl_execute(struct ctl *ctl, const char *line, uint64_t now,
     struct sbuf *out);
 const char *ctl_path(const struct ctl *ctl);
+
+/* The listening socket (handed to the successor by a restart). */
+int ctl_listen_fd(const struct ctl *ctl);
 /* Closes the socket, its clients, and unlinks the path. */
 void ctl_close(struct ctl *ctl);
 

@@ -26,4 +26,13 @@ int privs_lookup(const char *user, const char *group, uid_t *uid, gid_t *gid,
  */
 int privs_drop(uid_t uid, gid_t gid, char *err, size_t errlen);
 
+/*
+ * In-place restart: privs_keep_across_exec() raises the kept capabilities
+ * into the inheritable and ambient sets just before execve(), so the new
+ * image (same unprivileged user) has them; privs_after_exec() empties the
+ * ambient and inheritable sets again once it runs.  No-ops as root.
+ */
+int privs_keep_across_exec(char *err, size_t errlen);
+int privs_after_exec(char *err, size_t errlen);
+
 #endif

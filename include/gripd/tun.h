@@ -18,6 +18,7 @@ struct tun_dev {
 	int ifindex;
 	unsigned nqueues;
 	int fds[TUN_MAX_QUEUES]; /* non-blocking, close-on-exec */
+	bool adopted;		 /* handed over by a restart, not created */
 };
 
 /*
@@ -36,6 +37,16 @@ int tun_open(struct tun_dev *dev, const char *name, unsigned nqueues);
  * to the unprivileged user.  Returns 0 or -errno.
  */
 int tun_reserve(unsigned n);
+
+/*
+ * Restart handoff: tun_open() of a single-queue device first asks take(name)
+ * for an open descriptor of that device (-1: none) and uses it if it is
+ * that TUN.  tun_pool_adopt() adds a spare descriptor to the reserve;
+ * tun_pool_fds() shows the reserve (still owned by it).
+ */
+void tun_set_adopt_hook(int (*take)(const char *ifname));
+int tun_pool_adopt(int fd);
+unsigned tun_pool_fds(const int **fds);
 
 /* Closes every queue; the kernel then deletes the device. */
 void tun_close(struct tun_dev *dev);

@@ -25,7 +25,17 @@ f_send(struct adj *adj, const uint8_t *buf, size_t len, void *arg)
 	return 0;
 }
 
-static const struct adj_ops f_ops = {.send = f_send};
+/* Helper mode on, so a restart GOODBYE in the input reaches its states. */
+static void
+f_restart(struct adj *adj, enum adj_gr_event ev, const char *reason, void *arg)
+{
+	(void)adj;
+	(void)ev;
+	(void)reason;
+	(void)arg;
+}
+
+static const struct adj_ops f_ops = {.send = f_send, .restart = f_restart};
 
 static void
 round_trip(const uint8_t *data, size_t size, const struct adj_msg *m)
@@ -100,7 +110,8 @@ round_trip(const uint8_t *data, size_t size, const struct adj_msg *m)
 			abort();
 		break;
 	case ADJ_T_GOODBYE:
-		if (m2.u.goodbye.reason != m->u.goodbye.reason)
+		if (m2.u.goodbye.reason != m->u.goodbye.reason ||
+		    m2.u.goodbye.restart_time != m->u.goodbye.restart_time)
 			abort();
 		break;
 	}
@@ -125,6 +136,8 @@ feed_adj(const uint8_t *data, size_t size)
 	cfg.router_id = 1;
 	cfg.epoch = 1;
 	cfg.max_prefixes = 4096;
+	cfg.gr_helper = true;
+	cfg.restart_time = 120;
 	if (adj_init(&a, &cfg, &f_ops, NULL) != 0)
 		abort();
 	adj_fsm(&a, ADJ_EV_START, 0);
@@ -135,6 +148,8 @@ feed_adj(const uint8_t *data, size_t size)
 	/* twice: retransmissions and duplicates */
 	(void)adj_input(&a, data, size, 30);
 	adj_timers(&a, 2000);
+	/* past any restart time a goodbye in the input could announce */
+	adj_timers(&a, 4000000);
 	adj_free(&a);
 }
 

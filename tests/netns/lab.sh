@@ -16,7 +16,9 @@
 # It brings the lab up, shows the adjacencies and routes, sends 2,000
 # packets/s from the spoke LAN to the HQ host, kills hub1's gripd, reports
 # the measured outage while traffic moves to hub2, brings hub1 back (failback
-# after failback-delay, make-before-break, no loss) and tears it all down.
+# after failback-delay, make-before-break, no loss), restarts the spoke's
+# gripd in place (gripctl restart, no loss), stops hub1 gracefully (GOODBYE)
+# and tears it all down.
 . "$(dirname "$0")/lib.sh"
 require_root
 . "$(dirname "$0")/topo.sh"
@@ -64,6 +66,15 @@ sw_wait
 echo "failback: ${SW_LOST} packets lost, longest gap ${SW_GAP_MS} ms"
 c spoke show routes
 
+say "hitless restart of the spoke's gripd (gripctl restart) under 2,000 packets/s"
+sw_start 4
+sleep 1.5
+c spoke restart
+sw_wait
+echo "in-place restart: ${SW_LOST} packets lost, longest gap ${SW_GAP_MS} ms"
+c spoke show version
+printf 'spoke$ ip route show proto gripd\n'; ip -n "$NS_SPOKE" route show proto 250
+
 say "graceful shutdown of hub1 (GOODBYE)"
 sw_start 4
 sleep 1.5
@@ -73,4 +84,4 @@ echo "planned maintenance: ${SW_LOST} packets lost, longest gap ${SW_GAP_MS} ms"
 c spoke show adjacencies
 
 say "tearing down"
-echo "lab finished: failover after a hub failure, failback and a planned shutdown, measured."
+echo "lab finished: failover after a hub failure, failback, an in-place restart and a planned shutdown, measured."

@@ -14,6 +14,10 @@ TEST_NAME=$(basename "$0" .sh)
 PFX="gt$$"                 # namespace prefix, unique per run
 T=$(mktemp -d "/tmp/gripd-$TEST_NAME.XXXXXX")
 chmod 755 "$T"
+# gripd's state directory (epoch, ESP sequence records) for daemons started
+# directly; start_gripd gives each daemon its own.  Never the system one:
+# runs as different users (gripd, frr) would fight over it.
+export GRIPD_STATEDIR="$T/state"
 NAMESPACES=()
 PIDS=()
 FAILS=0
@@ -144,7 +148,9 @@ EOC
 # start_gripd NS DIR: runs gripd -F in NS with DIR/gripd.conf, log DIR/gripd.log,
 # waits for its control socket; sets GRIPD_PID.
 start_gripd() {
-	ip netns exec "$1" "$GRIPD" -F -f "$2/gripd.conf" >>"$2/gripd.log" 2>&1 &
+	# A state directory per daemon (epoch, ESP sequence records): runs
+	# as different users (gripd, frr) must not share the system one.
+	GRIPD_STATEDIR="$2/state" ip netns exec "$1" "$GRIPD" -F -f "$2/gripd.conf" >>"$2/gripd.log" 2>&1 &
 	GRIPD_PID=$!
 	disown "$GRIPD_PID" # no "Killed" notices when a test kills it on purpose
 	PIDS+=("$GRIPD_PID")

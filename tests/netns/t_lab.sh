@@ -10,6 +10,7 @@ rc=$?
 check "lab.sh exits 0 (rc=$rc)" [ "$rc" -eq 0 ]
 check "lab measured the outage" grep -q "measured outage: [0-9]* ms" "$out"
 check "lab failed back" grep -q "failback: 0 packets lost" "$out"
+check "lab restarted the spoke in place without loss" grep -q "in-place restart: 0 packets lost" "$out"
 check "lab finished" grep -q "lab finished" "$out"
 [ $FAILS -eq 0 ] || tail -n 60 "$out"
 finish

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gripd/log.h>
@@ -145,6 +146,11 @@ start_cmd(struct probe *pr, const char *cmd, uint64_t now)
 		pr->bench_add = true;
 		pr->bench_done = 0;
 		pr->t0 = loop_clock_ms();
+		/* wall clock, for bench/inject.sh's t0 (the file poll is 5 ms) */
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		fprintf(stderr, "zclient_probe: bench start epoch_ms=%lld\n",
+		    (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 		for (i = 0; i < pr->count; i++) {
 			p = bench_pfx(i);
 			if (zclient_route_set(pr->zc, &p, &pr->nh6, 1, 1) != 0)

@@ -56,6 +56,21 @@ static const uint8_t v_bye[] = {
 	0x65, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x01, 0x00, 0x00, 0x00,
 };
 
+/* example 6: GOODBYE, restarting, RESTART_TIME 120 s (protocol.md 3.4.1) */
+static const uint8_t v_bye_gr[] = {
+	0x47, 0x52, 0x01, 0x04, 0x00, 0x00, 0x00, 0x1e, /* len 30 */
+	0x0a, 0x00, 0x00, 0x01, 0x65, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b,
+	0x04, 0x00, 0x00, 0x00,				/* reason 4 */
+	0x00, 0x02, 0x00, 0x02, 0x00, 0x78,		/* RESTART_TIME 120 */
+};
+
+/* example 7: the same with AUTH, key id 7, key "secret" (66 bytes) */
+static const uint8_t v_bye_gr_mac[32] = {
+	0xb4, 0x27, 0x28, 0x89, 0x7d, 0xca, 0x71, 0xdb, 0x54, 0xf3, 0x00,
+	0x26, 0x28, 0xad, 0x9a, 0xd6, 0x00, 0x6e, 0x4a, 0xe4, 0x1a, 0xde,
+	0x4b, 0x2b, 0x32, 0xe7, 0x4e, 0x38, 0xb8, 0xba, 0x4d, 0xc7,
+};
+
 /* example 5: the HELLO of example 1 with AUTH, key id 7, key "secret" */
 static const uint8_t v_mac[32] = {
 	0xe1, 0x3a, 0x42, 0x5a, 0x19, 0x8d, 0xeb, 0x7b, 0x2d, 0x70, 0xb2,
@@ -200,6 +215,115 @@ test_vectors(void)
 	CHECK_EQ(adj_goodbye_encode(buf, 23, &len, &h, &g), -ENOBUFS);
 	CHECK_STREQ(adj_type_name(ADJ_T_GOODBYE), "GOODBYE");
 	CHECK_STREQ(adj_type_name(99), "unknown");
+}
+
+static void truncate_all(const uint8_t *v, size_t len, size_t ok_at);
+
+/* GOODBYE restarting with RESTART_TIME (protocol.md 3.4.1) */
+static void
+test_goodbye_restart(void)
+{
+	struct adj_msg m;
+	struct adj_hdr h = hdr(0x0a000001, 0x65000000, 11);
+	struct adj_goodbye g = {.reason = ADJ_BYE_RESTARTING,
+	    .restart_time = 120};
+	uint8_t buf[256], b[64];
+	size_t len, n = sizeof(v_bye_gr);
+	char err[128];
+
+	/* both ways, byte-exact */
+	CHECK_EQ(adj_msg_decode(v_bye_gr, n, &m, err, sizeof(err)), 0);
+	CHECK_EQ(m.hdr.type, ADJ_T_GOODBYE);
+	CHECK_EQ(m.hdr.seq, 11);
+	CHECK_EQ(m.u.goodbye.reason, ADJ_BYE_RESTARTING);
+	CHECK_EQ(m.u.goodbye.restart_time, 120);
+	CHECK_EQ(m.tlv_ignored, 0);
+	CHECK_EQ(adj_goodbye_encode(buf, sizeof(buf), &len, &h, &g), 0);
+	CHECK_EQ(len, n);
+	CHECK_MEMEQ(buf, v_bye_gr, n);
+	CHECK_EQ(adj_goodbye_encode(buf, n - 1, &len, &h, &g), -ENOBUFS);
+	/* round trip at both ends of the range */
+	g.restart_time = 1;
+	CHECK_EQ(adj_goodbye_encode(buf, sizeof(buf), &len, &h, &g), 0);
+	CHECK_EQ(dec(buf, len, &m), 0);
+	CHECK_EQ(m.u.goodbye.restart_time, 1);
+	g.restart_time = 3600;
+	CHECK_EQ(adj_goodbye_encode(buf, sizeof(buf), &len, &h, &g), 0);
+	CHECK_EQ(dec(buf, len, &m), 0);
+	CHECK_EQ(m.u.goodbye.restart_time, 3600);
+	g.restart_time = 3601;
+	CHECK_EQ(adj_goodbye_encode(buf, sizeof(buf), &len, &h, &g), -EINVAL);
+	/* no restart time: no TLV, the 24-byte GOODBYE of example 4 */
+	g.restart_time = 0;
+	CHECK_EQ(adj_goodbye_encode(buf, sizeof(buf), &len, &h, &g), 0);
+	CHECK_EQ(len, ADJ_HDR_LEN + ADJ_GOODBYE_LEN);
+
+	/* with AUTH: signed and verified, the MAC of protocol.md */
+	h.auth = true;
+	h.key_id = 7;
+	g.restart_time = 120;
+	CHECK_EQ(adj_goodbye_encode(buf, sizeof(buf), &len, &h, &g), 0);
+	CHECK_EQ(len, 66);
+	CHECK_EQ(adj_auth_sign(buf, len, (const uint8_t *)"secret", 6, 7), 0);
+	CHECK_MEMEQ(buf + len - 32, v_bye_gr_mac, 32);
+	CHECK_EQ(adj_auth_verify(buf, len, (const uint8_t *)"secret", 6, 7), 0);
+	CHECK_EQ(dec(buf, len, &m), 0);
+	CHECK_EQ(m.u.goodbye.restart_time, 120);
+
+	/* reason 4 without the TLV decodes (the receiver treats it as 0) */
+	CHECK_EQ(dec_patch(v_bye, sizeof(v_bye), 20, 4, &m), 0);
+	CHECK_EQ(m.u.goodbye.reason, ADJ_BYE_RESTARTING);
+	CHECK_EQ(m.u.goodbye.restart_time, 0);
+	/* the TLV with another reason is carried; the receiver ignores it */
+	CHECK_EQ(dec_patch(v_bye_gr, n, 20, ADJ_BYE_SHUTDOWN, &m), 0);
+	CHECK_EQ(m.u.goodbye.restart_time, 120);
+
+	/* malformed: 0, 3601, 0xffff, wrong length, twice */
+	CHECK_EQ(dec_patch(v_bye_gr, n, 29, 0, &m), -EBADMSG);
+	memcpy(b, v_bye_gr, n);
+	b[28] = 0;
+	b[29] = 0;
+	CHECK_EQ(adj_msg_decode(b, n, &m, err, sizeof(err)), -EBADMSG);
+	CHECK_STREQ(err, "GOODBYE: restart time 0 s (1..3600)");
+	b[28] = 0x0e;
+	b[29] = 0x11; /* 3601 */
+	CHECK_EQ(adj_msg_decode(b, n, &m, err, sizeof(err)), -EBADMSG);
+	CHECK_STREQ(err, "GOODBYE: restart time 3601 s (1..3600)");
+	b[28] = 0x0e;
+	b[29] = 0x10; /* 3600 */
+	CHECK_EQ(dec(b, n, &m), 0);
+	b[28] = 0xff;
+	b[29] = 0xff;
+	CHECK_EQ(dec(b, n, &m), -EBADMSG);
+	/* length 1 and 3 */
+	memcpy(b, v_bye_gr, n);
+	b[27] = 1;
+	b[7] = (uint8_t)(n - 1);
+	CHECK_EQ(adj_msg_decode(b, n - 1, &m, err, sizeof(err)), -EBADMSG);
+	CHECK_STREQ(err, "GOODBYE: restart time length 1 (want 2)");
+	memcpy(b, v_bye_gr, n);
+	b[27] = 3;
+	b[n] = 0;
+	b[7] = (uint8_t)(n + 1);
+	CHECK_EQ(dec(b, n + 1, &m), -EBADMSG);
+	/* twice */
+	memcpy(b, v_bye_gr, n);
+	memcpy(b + n, v_bye_gr + 24, 6);
+	b[7] = (uint8_t)(n + 6);
+	CHECK_EQ(adj_msg_decode(b, n + 6, &m, err, sizeof(err)), -EBADMSG);
+	CHECK_STREQ(err, "GOODBYE: second restart time");
+	/* truncated TLV: every shorter length but the bare GOODBYE fails */
+	truncate_all(v_bye_gr, n, ADJ_HDR_LEN + ADJ_GOODBYE_LEN);
+	/* with the critical bit it is not ours: unknown critical, dropped */
+	memcpy(b, v_bye_gr, n);
+	b[24] = 0x80;
+	CHECK_EQ(dec(b, n, &m), -EBADMSG);
+	/* RESTART_TIME in a HELLO: an unknown TLV, ignored */
+	memcpy(b, v_hello, 40);
+	memcpy(b + 40, "\x00\x02\x00\x02\x00\x78", 6);
+	b[7] = 46;
+	CHECK_EQ(dec(b, 46, &m), 0);
+	CHECK_EQ(m.tlv_ignored, 1);
 }
 
 /*
@@ -569,6 +693,7 @@ main(void)
 	test_truncation();
 	test_ranges();
 	test_tlvs();
+	test_goodbye_restart();
 	test_auth();
 	test_frags();
 	test_encode_errors();

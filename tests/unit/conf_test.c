@@ -310,6 +310,106 @@ test_load_and_diff(void)
 	CHECK_EQ(system(path), 0);
 }
 
+/* graceful-restart restart-time N / helper on|off (site only) */
+static void
+test_graceful_restart(void)
+{
+	static const char base[] = "site s\n role spoke\n router-id 10.0.0.1\n"
+				   " psk-file k\n";
+	static const struct {
+		const char *lines;
+		const char *diag; /* NULL: valid */
+	} cases[] = {
+	    {" graceful-restart restart-time 1\n", NULL},
+	    {" graceful-restart restart-time 3600\n"
+	     " graceful-restart helper off\n", NULL},
+	    {" graceful-restart restart-time 0\n",
+		"t.conf:5:32: error: graceful-restart restart-time: value '0' "
+		"out of range (1..3600)"},
+	    {" graceful-restart restart-time 3601\n",
+		"t.conf:5:32: error: graceful-restart restart-time: value "
+		"'3601' out of range (1..3600)"},
+	    {" graceful-restart helper maybe\n",
+		"t.conf:5:26: error: invalid value 'maybe' for "
+		"'graceful-restart helper' (expected one of: on, off)"},
+	    {" graceful-restart restart 10\n",
+		"t.conf:5:19: error: invalid graceful-restart setting "
+		"'restart' (expected restart-time or helper)"},
+	    {" graceful-restart helper\n",
+		"t.conf:5:19: error: missing value for 'graceful-restart' "
+		"(usage: graceful-restart restart-time 1-3600|helper on|off)"},
+	    {" graceful-restart helper on\n graceful-restart helper off\n",
+		"t.conf:6:19: error: duplicate 'graceful-restart helper' in "
+		"site stanza"},
+	};
+	struct conf_diag_list d;
+	struct conf *c, *c2;
+	char text[512], *out, *all;
+
+	/* defaults: 120 s, helper on; printed only with the defaults */
+	snprintf(text, sizeof(text), "%s!\n", base);
+	conf_diag_init(&d);
+	CHECK_EQ(conf_parse_buffer("t.conf", text, strlen(text), &c, &d), 0);
+	CHECK_EQ(c->site->gr_restart_s, CONF_DEF_GR_RESTART_S);
+	CHECK_EQ(c->site->gr_helper, 0);
+	out = print_str(c, 0);
+	all = print_str(c, CONF_PRINT_DEFAULTS);
+	CHECK(strstr(out, "graceful-restart") == NULL);
+	CHECK(strstr(all, " adjacency-port 7913\n graceful-restart "
+			  "restart-time 120\n graceful-restart helper on\n") !=
+	    NULL);
+	free(out);
+	free(all);
+
+	/* a change is a change of the site (conf_diff) */
+	snprintf(text, sizeof(text),
+	    "%s graceful-restart helper off\n graceful-restart restart-time "
+	    "0x3c\n!\n", base);
+	CHECK_EQ(conf_parse_buffer("t.conf", text, strlen(text), &c2, &d), 0);
+	CHECK_EQ(c2->site->gr_restart_s, 60);
+	CHECK_EQ(c2->site->gr_helper, 1);
+	out = print_str(c2, 0);
+	CHECK(strstr(out, " graceful-restart restart-time 60\n"
+			  " graceful-restart helper off\n") != NULL);
+	free(out);
+	ndiff = nchanged = 0;
+	CHECK_EQ(conf_diff(c, c2, diff_cb, NULL), 0);
+	CHECK_EQ(nchanged, 1);
+	conf_free(c);
+	conf_free(c2);
+	CHECK_EQ(d.n, 0);
+	conf_diag_free(&d);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s!\n", base, cases[i].lines);
+		conf_diag_init(&d);
+		CHECK_EQ(conf_parse_buffer("t.conf", text, strlen(text), &c,
+			     &d), cases[i].diag ? -EINVAL : 0);
+		if (cases[i].diag != NULL) {
+			CHECK(d.n >= 1);
+			if (d.n >= 1)
+				CHECK_STREQ(d.msgs[0], cases[i].diag);
+		} else {
+			CHECK_EQ(d.n, 0);
+		}
+		conf_free(c);
+		conf_diag_free(&d);
+	}
+	/* not in a hub stanza */
+	snprintf(text, sizeof(text), "%s!\nhub h\n address 10.9.9.9\n"
+	    " tunnel-address 10.0.2.2/30 peer 10.0.2.1\n"
+	    " graceful-restart helper off\n!\n", base);
+	conf_diag_init(&d);
+	CHECK_EQ(conf_parse_buffer("t.conf", text, strlen(text), &c, &d),
+	    -EINVAL);
+	CHECK(d.n >= 1);
+	if (d.n >= 1)
+		CHECK_STREQ(d.msgs[0], "t.conf:9:2: error: 'graceful-restart' "
+		    "not allowed in a hub stanza (allowed in: site)");
+	conf_free(c);
+	conf_diag_free(&d);
+}
+
 int
 main(void)
 {
@@ -317,5 +417,6 @@ main(void)
 	test_roundtrip();
 	test_diags();
 	test_load_and_diff();
+	test_graceful_restart();
 	return check_report();
 }

@@ -167,6 +167,25 @@ fmt_best(struct rib *r, const char *pfx, char *out, size_t len)
 		snprintf(out, len, "-");
 }
 
+/* The peers whose candidate for a prefix is stale, "1,2", or "-". */
+static void
+fmt_stale(struct rib *r, const char *pfx, char *out, size_t len)
+{
+	struct rib_cand c[16];
+	struct rib_prefix p;
+	size_t n, o = 0;
+
+	parse_prefix(pfx, &p);
+	n = rib_cands(r, &p, c, 16);
+	out[0] = '\0';
+	for (size_t i = 0; i < n && i < 16; i++)
+		if (c[i].stale)
+			o += (size_t)snprintf(out + o, len - o, "%s%llu",
+			    o ? "," : "", (unsigned long long)c[i].peer);
+	if (o == 0)
+		snprintf(out, len, "-");
+}
+
 enum step_op {
 	S_END,
 	S_DELAY,    /* rib_set_failback_delay(arg) */
@@ -178,6 +197,8 @@ enum step_op {
 	S_TIMERS,   /* rib_timers(now) */
 	S_DEADLINE, /* CHECK rib_next_deadline == arg */
 	S_BEST,	    /* CHECK best peers of prefix s == want */
+	S_STALE,    /* rib_peer_stale(peer), CHECK it returns arg */
+	S_STALEC,   /* CHECK peers with a stale candidate for s == want */
 };
 
 /* Steps name only the fields they use. */
@@ -412,6 +433,50 @@ static const struct rcase cases[] = {
 		{ S_ROUTES, 0, 1, 0, "10.0.0.0/8 4000000000",
 		    "10.0.0.0/8 +1073742823=1" },
 		{ S_END } } },
+	{ "graceful restart: stale kept as is, the complete set replaces it", {
+		{ S_PEER, 0, 1, 10, NULL, "" },
+		{ S_PEER, 0, 2, 20, NULL, "" },
+		{ S_ROUTES, 0, 1, 0, "10.1.0.0/16, 10.2.0.0/16", NULL },
+		{ S_ROUTES, 0, 2, 0, "10.1.0.0/16", NULL },
+		/* kept: no kernel operation at all, still the best */
+		{ S_STALE, 100, 1, 2, NULL, "" },
+		{ S_STALEC, 100, 0, 0, "10.1.0.0/16", "1" },
+		{ S_STALEC, 100, 0, 0, "10.2.0.0/16", "1" },
+		{ S_BEST, 100, 0, 0, "10.1.0.0/16", "1" },
+		/* a cost change while stale keeps the mark */
+		{ S_PEER, 150, 1, 15, NULL,
+		    "10.1.0.0/16 +1015=1 -1010; 10.2.0.0/16 +1015=1 -1010" },
+		{ S_STALEC, 150, 0, 0, "10.1.0.0/16", "1" },
+		/* UP again: not a failback (it never went down) */
+		{ S_UP, 200, 1, 0, NULL, "" },
+		{ S_DEADLINE, 200, 0, RIB_NO_DEADLINE },
+		/* the complete set: absent prefixes withdrawn, mark cleared */
+		{ S_ROUTES, 300, 1, 0, "10.1.0.0/16, 10.3.0.0/16",
+		    "10.2.0.0/16 -1015; 10.3.0.0/16 +1015=1" },
+		{ S_STALEC, 300, 0, 0, "10.1.0.0/16", "-" },
+		{ S_STALEC, 300, 0, 0, "10.3.0.0/16", "-" },
+		{ S_BEST, 300, 0, 0, "10.1.0.0/16", "1" },
+		{ S_DEADLINE, 300, 0, RIB_NO_DEADLINE },
+		{ S_END } } },
+	{ "graceful restart expired: withdrawn, backup takes over", {
+		{ S_PEER, 0, 1, 10, NULL, "" },
+		{ S_PEER, 0, 2, 20, NULL, "" },
+		{ S_ROUTES, 0, 1, 0, "10.0.0.0/8", NULL },
+		{ S_ROUTES, 0, 2, 0, "10.0.0.0/8", NULL },
+		{ S_STALE, 100, 1, 1, NULL, "" },
+		{ S_STALEC, 100, 0, 0, "10.0.0.0/8", "1" },
+		{ S_DOWN, 120100, 1, 0, NULL, "10.0.0.0/8 -1010" },
+		{ S_BEST, 120100, 0, 0, "10.0.0.0/8", "2" },
+		{ S_STALEC, 120100, 0, 0, "10.0.0.0/8", "-" },
+		/* back later: an ordinary failback, held */
+		{ S_ROUTES, 130000, 1, 0, "10.0.0.0/8",
+		    "10.0.0.0/8 +" HELD(10) "=1" },
+		{ S_STALEC, 130000, 0, 0, "10.0.0.0/8", "-" },
+		/* a peer with nothing: 0 kept */
+		{ S_STALE, 130000, 2, 1, NULL, "" },
+		{ S_ROUTES, 130001, 2, 0, "", NULL },
+		{ S_STALE, 130002, 2, 0, NULL, "" },
+		{ S_END } } },
 };
 /* clang-format on */
 
@@ -478,6 +543,17 @@ run_case(const struct rcase *c)
 				    c->name, line);
 			CHECK_STREQ(got, s->want);
 			break;
+		case S_STALE:
+			CHECK_EQ(rib_peer_stale(r, s->peer, s->now), s->arg);
+			CHECK(rib_peer_is_stale(r, s->peer));
+			break;
+		case S_STALEC:
+			fmt_stale(r, s->s, got, sizeof(got));
+			if (strcmp(got, s->want) != 0)
+				fprintf(stderr, "case '%s' step %d: stale\n",
+				    c->name, line);
+			CHECK_STREQ(got, s->want);
+			break;
 		case S_END:
 			break;
 		}
@@ -485,7 +561,8 @@ run_case(const struct rcase *c)
 			fprintf(stderr, "case '%s' step %d: error %d\n",
 			    c->name, line, err);
 		CHECK_EQ(err, 0);
-		if (s->op == S_DEADLINE || s->op == S_BEST)
+		if (s->op == S_DEADLINE || s->op == S_BEST ||
+		    s->op == S_STALEC)
 			continue;
 		drain(r, got, sizeof(got));
 		if (s->want != NULL) {
@@ -652,6 +729,8 @@ test_api_errors(void)
 	CHECK_EQ(rib_peer_down(r, 1, 0), -ENOENT);
 	CHECK_EQ(rib_peer_routes(r, 1, NULL, 0, 0), -ENOENT);
 	CHECK_EQ(rib_peer_del(r, 1, 0), -ENOENT);
+	CHECK_EQ(rib_peer_stale(r, 1, 0), -ENOENT);
+	CHECK(!rib_peer_is_stale(r, 1));
 	CHECK_EQ(rib_peer_set(r, 1, 1, 0, NULL, NULL, 0), -EINVAL);
 	CHECK_EQ(rib_peer_set(r, 1, 1, 1, &bad, NULL, 0), -EINVAL);
 	CHECK_EQ(rib_peer_set(r, 1, 1, 1, NULL, NULL, 0), 0);

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * DOC: hitless restart
+ *
+ * `gripctl restart` replaces the running gripd by a fresh process started
+ * from the same path and arguments (an upgraded binary takes over) while
+ * traffic keeps flowing.  With the userspace datapath gripd *is* the
+ * forwarding plane, so a plain stop/start loses whatever arrives in the gap
+ * and, worse, the kernel deletes the TUN devices and every route through
+ * them.  The restart therefore keeps everything that carries packets:
+ *
+ *  1. Checks first: the configuration file must load cleanly and the
+ *     binary must be executable, else the command fails and nothing moves.
+ *  2. Graceful restart towards zebra (the routes stay in zebra and the
+ *     kernel for the stale time) and towards every neighbour: a GOODBYE
+ *     "restarting" with the restart time, so they keep our routes instead
+ *     of withdrawing them (docs/protocol.md, helper mode).
+ *  3. RESTART_DRAIN_MS later (the GOODBYEs cross our own datapath), the
+ *     workers stop.  Packets arriving from now on wait in the TUN and
+ *     socket queues.  The TUN descriptors, the underlay ESP sockets, the
+ *     control socket and the spare /dev/net/tun descriptors, plus a small
+ *     state (epoch, restart count, the hub's multipoint routes), go to the
+ *     new image through handoff.c; the kept capabilities ride in the
+ *     ambient set (privs_keep_across_exec).
+ *  4. The new process adopts all of that instead of creating it, puts the
+ *     multipoint routes back before its workers run, re-forms the
+ *     adjacencies (new epoch) and re-learns the routes; when the start-up
+ *     convergence timer fires it tells zebra the table is complete (stale
+ *     routes swept), sweeps kernel routes and multipoint routes nobody
+ *     announced again, and turns zebra graceful restart off again.
+ *
+ * A failed execve() after step 3 cannot be undone (the descriptors were
+ * renumbered): the process exits non-zero and the service manager starts
+ * it again; the neighbours' restart timers bound the damage.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gripd/conf.h>
+#include <gripd/ctl.h>
+#include <gripd/log.h>
+#include <gripd/notify.h>
+#include <gripd/privs.h>
+#include <gripd/tun.h>
+
+#include "addr.h"
+#include "daemon.h"
+#include "handoff.h"
+#include "zclient.h"
+
+#define RESTART_DRAIN_MS 50
+#define RESTART_STALE_DEFAULT_S 120
+
+struct restored_mp {
+	struct tunnel_prefix pfx;
+	struct tunnel_ip nh;
+};
+
+/* What we announce (graceful-restart restart-time) bounds zebra's wait too. */
+static uint32_t
+restart_time_s(const struct gripd *d)
+{
+	const struct conf_site *s = d->conf->site;
+
+	return s && s->gr_restart_s ? s->gr_restart_s : RESTART_STALE_DEFAULT_S;
+}
+
+static bool
+fmt_ip(const struct tunnel_ip *ip, char *buf, size_t len)
+{
+	return inet_ntop(ip->family, ip->u.b, buf, (socklen_t)len) != NULL;
+}
+
+static void
+restart_exec_cb(struct loop_timer *t, uint64_t now)
+{
+	struct gripd *d = t->arg;
+	char err[256], a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], name[32];
+	const int *pool;
+	unsigned npool;
+	int r = 0;
+
+	(void)now;
+	handoff_printf("epoch %u", d->epoch);
+	handoff_printf("restarts %u", d->restarts + 1);
+	for (struct peer *p = d->peers; p; p = p->next)
+		for (size_t i = 0; i < p->n_mp_routes; i++) {
+			struct tunnel_ip nh;
+			const struct tunnel_prefix *tp = &p->mp_routes[i];
+			if (!fmt_ip(&tp->addr, a, sizeof(a)))
+				continue;
+			/* the next hop is the spoke's inner address of that family */
+			addr_from_conf(tp->addr.family == AF_INET ? &p->spoke->tun4 :
+			    &p->spoke->tun6, &nh);
+			if (nh.family == tp->addr.family && fmt_ip(&nh, b, sizeof(b)))
+				handoff_printf("mp %s/%u %s", a, tp->plen, b);
+		}
+	if (d->ctl)
+		r = handoff_add("ctl", ctl_listen_fd(d->ctl));
+	if (r == 0 && d->dp && (r = dp_handoff(d->dp)) == 0)
+		gripd_sa_handoff(d);
+	for (struct peer *p = d->peers; p && r == 0; p = p->next)
+		if (p->dt && p->dt->dev.nqueues == 1 && p->dt->dev.fds[0] >= 0) {
+			snprintf(name, sizeof(name), "tun/%s", p->dt->dev.ifname);
+			r = handoff_add(name, p->dt->dev.fds[0]);
+		}
+	if (r == 0 && d->mp_dt && d->mp_dt->dev.nqueues == 1) {
+		snprintf(name, sizeof(name), "tun/%s", d->mp_dt->dev.ifname);
+		r = handoff_add(name, d->mp_dt->dev.fds[0]);
+	}
+	npool = tun_pool_fds(&pool);
+	for (unsigned i = 0; i < npool && r == 0; i++)
+		r = handoff_add("tunpool", pool[i]);
+	if (r < 0) {
+		log_err("restart: cannot hand over the descriptors: %s",
+		    strerror(-r));
+		goto fail;
+	}
+	if (privs_keep_across_exec(err, sizeof(err)) < 0) {
+		log_err("restart: %s", err);
+		goto fail;
+	}
+	log_notice("restart: handing %zu descriptor(s) over to %s",
+	    handoff_count() + 1, d->exe_path);
+	notify_send("RELOADING=1\nSTATUS=restarting in place");
+	r = handoff_exec(d->exe_path, d->argv);
+	log_err("restart: cannot execute %s: %s; exiting so that the service "
+		"manager starts gripd again", d->exe_path, strerror(-r));
+	_exit(1);
+fail:
+	/* The datapath workers are stopped: nothing to go back to. */
+	log_err("restart: aborted; exiting so that the service manager starts "
+		"gripd again");
+	_exit(1);
+}
+
+static enum vty_status
+restart_cmd(struct ctl_req *req, struct sbuf *out)
+{
+	struct gripd *d = req->ctx;
+	struct conf_diag_list diags;
+	struct conf *nc = NULL;
+	int r;
+
+	if (d->restarting || d->shutting_down) {
+		sbuf_printf(out, "%% gripd is already %s\n",
+		    d->restarting ? "restarting" : "shutting down");
+		return VTY_CMD_WARNING;
+	}
+	conf_diag_init(&diags);
+	r = conf_load(d->conf_path, &nc, &diags);
+	conf_free(nc);
+	if (r < 0) {
+		for (size_t i = 0; i < diags.n; i++)
+			sbuf_printf(out, "%s\n", diags.msgs[i]);
+		sbuf_printf(out, "%% Not restarting: %s has errors; gripd keeps "
+				 "running unchanged\n", d->conf_path);
+		conf_diag_free(&diags);
+		return VTY_CMD_WARNING;
+	}
+	conf_diag_free(&diags);
+	if (access(d->exe_path, X_OK) < 0) {
+		sbuf_printf(out, "%% Not restarting: cannot execute %s: %s\n",
+		    d->exe_path, strerror(errno));
+		return VTY_CMD_WARNING;
+	}
+	d->restarting = true;
+	log_notice("restart: in place, requested over the control socket; "
+		   "forwarding continues");
+	/* Neighbours first: their hold timers are the tighter clock. */
+	adjd_restart_goodbye(d, req->now);
+	if (d->zc && (r = zclient_restart_handoff(d->zc, restart_time_s(d) + 30)) < 0)
+		log_warn("restart: zebra did not take graceful restart (%s): "
+			 "it will flush gripd's routes", strerror(-r));
+	loop_timer_init(&d->restart_timer, restart_exec_cb, d);
+	loop_timer_arm(d->loop, &d->restart_timer, req->now + RESTART_DRAIN_MS);
+	sbuf_printf(out, "restarting in place (pid %ld, restart %u): forwarding "
+			 "continues\n", (long)getpid(), d->restarts + 1);
+	return VTY_CMD_SUCCESS;
+}
+
+static const struct ctl_cmd restart_cmds[] = {
+	{ "restart", "restart gripd in place, keeping tunnels and forwarding",
+	    false, restart_cmd },
+};
+
+int
+gripd_restart_register(struct gripd *d)
+{
+	return ctl_register(d->ctl, restart_cmds,
+	    sizeof(restart_cmds) / sizeof(restart_cmds[0]), d);
+}
+
+static int
+parse_ip(const char *s, struct tunnel_ip *ip)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (inet_pton(AF_INET, s, ip->u.b) == 1)
+		ip->family = AF_INET;
+	else if (inet_pton(AF_INET6, s, ip->u.b) == 1)
+		ip->family = AF_INET6;
+	else
+		return -1;
+	return 0;
+}
+
+void
+gripd_restart_state(struct gripd *d)
+{
+	const char *s = handoff_state();
+	char line[256];
+
+	if (!handoff_restarted() || s == NULL)
+		return;
+	d->restarted = true;
+	while (*s) {
+		size_t len = strcspn(s, "\n");
+		unsigned long v;
+		char pfx[INET6_ADDRSTRLEN + 8], nh[INET6_ADDRSTRLEN];
+
+		snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ?
+		    len : sizeof(line) - 1), s);
+		s += len + (s[len] == '\n');
+		if (sscanf(line, "epoch %lu", &v) == 1) {
+			if ((uint32_t)v >= d->epoch)
+				d->epoch = (uint32_t)v + 1;
+		} else if (sscanf(line, "restarts %lu", &v) == 1) {
+			d->restarts = (uint32_t)v;
+		} else if (sscanf(line, "mp %47s %45s", pfx, nh) == 2) {
+			struct restored_mp m = { 0 };
+			char *slash = strchr(pfx, '/');
+			if (slash == NULL)
+				continue;
+			*slash = '\0';
+			m.pfx.plen = (unsigned)strtoul(slash + 1, NULL, 10);
+			if (parse_ip(pfx, &m.pfx.addr) < 0 || parse_ip(nh, &m.nh) < 0 ||
+			    m.pfx.plen > (m.pfx.addr.family == AF_INET ? 32u : 128u))
+				continue;
+			struct restored_mp *nv = realloc(d->restored,
+			    (d->nrestored + 1) * sizeof(*nv));
+			if (nv == NULL)
+				break;
+			d->restored = nv;
+			d->restored[d->nrestored++] = m;
+		}
+	}
+}
+
+void
+gripd_restart_restore(struct gripd *d)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->nrestored && d->mp_dt; i++)
+		if (dp_mp_route_add(d->mp_dt, &d->restored[i].pfx,
+		    &d->restored[i].nh) == 0)
+			n++;
+	if (d->restarted)
+		log_notice("restart: took over (restart %u, epoch %u); %zu "
+			   "multipoint route(s) kept until the neighbours "
+			   "re-announce them", d->restarts, d->epoch, n);
+}
+
+static bool
+announced(const struct gripd *d, const struct tunnel_prefix *tp)
+{
+	for (const struct peer *p = d->peers; p; p = p->next)
+		for (size_t i = 0; i < p->n_mp_routes; i++)
+			if (p->mp_routes[i].plen == tp->plen &&
+			    p->mp_routes[i].addr.family == tp->addr.family &&
+			    memcmp(p->mp_routes[i].addr.u.b, tp->addr.u.b,
+				tp->addr.family == AF_INET ? 4 : 16) == 0)
+				return true;
+	return false;
+}
+
+void
+gripd_restart_converged(struct gripd *d)
+{
+	size_t swept = 0;
+
+	for (size_t i = 0; i < d->nrestored; i++)
+		if (d->mp_dt && !announced(d, &d->restored[i].pfx) &&
+		    dp_mp_route_del(d->mp_dt, &d->restored[i].pfx) == 0)
+			swept++;
+	if (d->nrestored)
+		log_notice("restart: %zu of %zu carried-over multipoint route(s) "
+			   "not announced again: removed", swept, d->nrestored);
+	free(d->restored);
+	d->restored = NULL;
+	d->nrestored = 0;
+}
