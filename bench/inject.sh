@@ -5,47 +5,60 @@
 # zebra's own speed, in the same namespace with the same zebra.
 #
 #   sudo GRIPD_BUILD=$PWD/build-rel bench/inject.sh [--counts "1000 10000"]
-#        [--runs 3] [--light] [--keep]
+#        [--runs 5] [--compare OTHER_BUILD] [--probe PROBE] [--keep]
 #
 # Topology: tests/netns/topo.sh (hub1 and the spoke; hub2 is not started).
 # hub1 runs FRR's zebra (private run directory, owned by frr) and gripd with
-# `routes zebra` and `user frr`.  Per N and per run:
+# `routes zebra`, `user frr` and `debug adjacency`.  Per N and per round,
+# interleaved so that both sides see the same machine noise:
 #
 #   gripd  The spoke advertises N /32s out of 10.128.0.0/16 (hub1's spoke
-#          stanza allows 10.128.0.0/16 le 32).  hub1 is (re)started; then the
-#          spoke's gripd is started.  t0 = hub1's log line "adjacency ... ->
-#          UP" (ms timestamps).  Polled every ~20 ms: the hub's kernel
-#          (`ip route show proto nhrp root 10.128.0.0/16 | wc -l`), its
-#          adjacency's prefixes_in (`show adjacencies json`) and zebra's RIB
-#          count (`show ip route summary json`, nhrp).  Add time = t0 until
-#          the kernel holds all N (also taken from `ip -ts monitor route`,
-#          the main figure).  Then SIGTERM to the spoke (GOODBYE); the
-#          routes left in the kernel 3 s later are reported
-#          (left_after_goodbye: with build 1ef8a10 all of them stay, see
-#          docs/benchmarks.md), then SIGTERM to hub1: withdraw time = hub1's
-#          log line "drain over" until none is left in the kernel.
-#   zebra  tests/tools/zclient_probe (same zebra, same namespace, after the
-#          gripd runs) is told `bench`: it sets N /32s (10.200.0.0 upwards,
-#          dev hq), waits for every INSTALLED note, withdraws them and waits
-#          for every REMOVED note.  t0 = the moment the command file is
-#          written (the probe polls it every 5 ms).  The kernel is polled the
-#          same way; the probe's own add_ms/del_ms (notes) are reported too.
+#          stanza allows 10.128.0.0/16 le 32).  hub1's gripd is started
+#          fresh, then the spoke's.  t0 = hub1's log line "adjacency ...
+#          INIT -> UP" (ms time stamps).  add = t0 until `ip -ts monitor
+#          route` in hub1's namespace shows all N 10.128.* nhrp routes: it
+#          includes the adjacency's UPDATE transfer, gripd's RIB and zebra.
+#          Broken down by hub1's log lines: "UPDATE <v> complete: N
+#          prefixes" (the whole set is in; gripd with the patch of
+#          2026-12-05) or else the debug line "N prefixes received" (after
+#          the RIB took the set, before the routes go to zebra), and by the
+#          first route the monitor sees.  Then the spoke gets SIGTERM
+#          (GOODBYE): withdraw = hub1's log line "adjacency UP -> DOWN" until
+#          the monitor shows no 10.128.* route left.  hub1's gripd is then
+#          stopped.
+#   zebra  tests/zclient_probe alone on the same zebra (hub1's gripd is
+#          stopped: zebra sends the notes of type nhrp to the first client
+#          of that type) is told `bench`: it sets N /32s (10.200.0.0
+#          upwards, dev hq), waits for every INSTALLED note, withdraws them
+#          and waits for every REMOVED note.  t0 = the probe's "bench start
+#          epoch_ms=" line, or (an older probe) the moment the command file
+#          is written (the probe polls it every 5 ms).  add = t0 until the
+#          monitor shows all N; withdraw = t0 + the probe's own add time
+#          (its last INSTALLED note) until none is left.
 #
-# Output: one line per sample, then a table per N with medians and min..max.
+# --compare B: a second gripd build, run in the same rounds (order A Z B Z,
+# then B Z A Z, ...; Z = zebra alone).  --probe: the zclient_probe to use
+# (default: the one in GRIPD_BUILD).  Output: one line per sample (with the
+# load average at its start), then per N and build a table with medians and
+# min..max; the overhead is given on the medians and as the median (min..max)
+# of the per-round ratios against the zebra-alone run right after it.
 # Needs root, FRR (zebra, vtysh, user frr), python3 and a build with
 # tests/zclient_probe (cmake --build "$GRIPD_BUILD" --target zclient_probe).
 
 COUNTS="1000 10000"
-RUNS=3
+RUNS=5
 KEEP=0
-LIGHT=0 # --light: the gripd runs poll only the kernel, like the zebra runs
+COMPARE=
+PROBE=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--counts) COUNTS=$2; shift 2 ;;
 	--runs) RUNS=$2; shift 2 ;;
+	--compare) COMPARE=$(cd "$2" && pwd); shift 2 ;;
+	--probe) PROBE=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
-	--light) LIGHT=1; shift ;;
-	-h|--help) sed -n '3,38p' "$0"; exit 0 ;;
+	--light) shift ;; # the kernel is no longer polled: always light
+	-h|--help) sed -n '3,46p' "$0"; exit 0 ;;
 	*) echo "unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -59,14 +72,18 @@ export GRIPD_BUILD
 set +e # the measuring loops handle their own failures
 require_root
 ZEBRA=/usr/lib/frr/zebra
-PROBE=$GRIPD_BUILD/tests/zclient_probe
+: "${PROBE:=$GRIPD_BUILD/tests/zclient_probe}"
 if [ ! -x $ZEBRA ] || ! command -v vtysh >/dev/null || ! getent passwd frr >/dev/null; then
 	echo "SKIP: FRR not installed"; exit 77
 fi
 [ -x "$PROBE" ] || { echo "SKIP: $PROBE not built"; exit 77; }
-if grep -q 'GRIPD_SANITIZE:BOOL=ON' "$GRIPD_BUILD/CMakeCache.txt" 2>/dev/null; then
-	echo "WARNING: $GRIPD_BUILD is a sanitizer build; the numbers mean nothing" >&2
-fi
+for b in "$GRIPD_BUILD" $COMPARE; do
+	[ -x "$b/routed/gripd" ] || { echo "SKIP: $b/routed/gripd not built"; exit 77; }
+	if grep -q 'GRIPD_SANITIZE:BOOL=ON' "$b/CMakeCache.txt" 2>/dev/null; then
+		echo "WARNING: $b is a sanitizer build; the numbers mean nothing" >&2
+	fi
+done
+GRIPD_A=$GRIPD
 
 RUN=$T/frr-hub1
 ZEBRA_PID=
@@ -91,16 +108,9 @@ trap bench_cleanup EXIT
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # log_ms HH:MM:SS.mmm: the epoch ms of a gripd log time stamp (today).
 log_ms() { date -d "$(date +%F) $1" +%s%3N; }
-vty() { vtysh --vty_socket "$RUN" -c "$*"; }
 # kcount ROOT: hub1's kernel routes of proto nhrp within ROOT.
 kcount() { ip -n "$NS_HUB1" -4 route show proto nhrp root "$1" | wc -l; }
-# zcount: routes of type nhrp in zebra's RIB.
-zcount() {
-	vty "show ip route summary json" 2>/dev/null | python3 -c '
-import json, sys
-j = json.load(sys.stdin)
-print(sum(r.get("rib", 0) for r in j.get("routes", []) if r.get("type") == "nhrp"))' 2>/dev/null || echo -1
-}
+load() { cut -d' ' -f1 /proc/loadavg; }
 # mon_start FILE: timestamped route events of hub1's kernel into FILE.
 mon_start() {
 	ip -n "$NS_HUB1" -ts -rcvbuf 33554432 monitor route >"$1" 2>&1 &
@@ -108,14 +118,24 @@ mon_start() {
 	sleep 0.2
 }
 mon_stop() { [ -n "$MON_PID" ] && kill -TERM "$MON_PID" 2>/dev/null; wait "$MON_PID" 2>/dev/null; MON_PID=; }
-# mon_times FILE PREFIX N: "FULL EMPTY ADDS DELS": epoch ms of the event that
-# made N routes starting with PREFIX present, of the one that left none
-# after that, and the event counts (-1 when not seen).
+# mon_n FILE PREFIX: route events for PREFIX* seen so far (adds + deletes).
+mon_n() { grep -c "^\[[^]]*\] \(Deleted \)\?$2" "$1"; }
+# mon_wait FILE PREFIX COUNT SECONDS: until COUNT events are in FILE.
+mon_wait() {
+	local deadline=$(( $(now_ms) + $4 * 1000 ))
+	while [ "$(mon_n "$1" "$2")" -lt "$3" ]; do
+		[ "$(now_ms)" -lt $deadline ] || return 1
+		sleep 0.05
+	done
+}
+# mon_times FILE PREFIX N: "FIRST FULL EMPTY ADDS DELS": epoch ms of the
+# first add, of the event that made N routes starting with PREFIX present,
+# of the one that left none after that, and the event counts (-1: not seen).
 mon_times() {
 	python3 - "$@" <<'EOP'
 import sys, datetime
 f, pfx, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-have, full, empty, adds, dels = set(), -1, -1, 0, 0
+have, first, full, empty, adds, dels = set(), -1, -1, -1, 0, 0
 for line in open(f):
     if not line.startswith("["):
         continue
@@ -133,12 +153,15 @@ for line in open(f):
             empty = t
     else:
         adds += 1; have.add(w[0])
+        if first < 0:
+            first = t
         if len(have) >= n and full < 0:
             full = t
-print(full, empty, adds, dels)
+print(first, full, empty, adds, dels)
 EOP
 }
-pin() { gctl "$T/hub1" show adjacencies json 2>/dev/null | grep -o '"prefixes_in": *[0-9]*' | grep -o '[0-9]*$' | head -n 1; }
+# d A B: B - A, or -1 when either is unknown (< 0 or empty).
+d() { if [ -n "$1" ] && [ -n "$2" ] && [ "$1" -ge 0 ] && [ "$2" -ge 0 ]; then echo $(( $2 - $1 )); else echo -1; fi; }
 
 # --- set-up ---------------------------------------------------------------------
 topo_links
@@ -151,7 +174,7 @@ ip netns exec "$NS_HUB1" $ZEBRA -d -u frr -g frr -f "$RUN/zebra.conf" -i "$RUN/z
 wait_for 10 test -S "$RUN/zserv.api" && wait_for 5 test -s "$RUN/zebra.pid" ||
 	{ echo "zebra did not start"; exit 1; }
 ZEBRA_PID=$(cat "$RUN/zebra.pid")
-sed -i "s|^ routes kernel| routes zebra\n zebra-socket $RUN/zserv.api|; s|^user gripd|user frr|; s|^ allow 10.0.65.0/24 le 28| allow 10.0.65.0/24 le 28\n allow 10.128.0.0/16 le 32|" \
+sed -i "s|^ routes kernel| routes zebra\n zebra-socket $RUN/zserv.api|; s|^user gripd|user frr\ndebug adjacency|; s|^ allow 10.0.65.0/24 le 28| allow 10.0.65.0/24 le 28\n allow 10.128.0.0/16 le 32|" \
 	"$T/hub1/gripd.conf"
 chown frr "$T"/hub1/keys/*.key
 "$GRIPD" -n -f "$T/hub1/gripd.conf" >/dev/null || { echo "hub1 config rejected"; exit 1; }
@@ -159,7 +182,8 @@ cp "$T/spoke/gripd.conf" "$T/spoke.base"
 
 SAMPLES=$T/samples.txt
 : >"$SAMPLES"
-echo "# GRIPD_BUILD=$GRIPD_BUILD; load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# A = $GRIPD_BUILD${COMPARE:+; B = $COMPARE}; probe $PROBE"
+echo "# $(nproc) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # spoke_conf N: the spoke's configuration advertising N /32s out of 10.128.0.0/16.
 spoke_conf() {
@@ -174,159 +198,148 @@ for line in open(base):
 EOP
 }
 
-# start_hub1: (re)starts hub1's gripd and waits for its zebra session.
-start_hub1() {
-	local nlog
-	nlog=$(cat "$T/hub1/gripd.log" 2>/dev/null | wc -l)
-	start_gripd "$NS_HUB1" "$T/hub1"; HUB1_PID=$GRIPD_PID
-	wait_for 10 bash -c "tail -n +$((nlog + 1)) '$T/hub1/gripd.log' | grep -q 'zebra: session .* up'" ||
-		{ echo "hub1: no zebra session"; return 1; }
-}
-
 # log_after LINE REGEX: the ms time stamp of the first line after LINE of
-# hub1's log that matches REGEX.
+# hub1's log that matches REGEX (empty if none).
 log_after() {
 	local l
 	l=$(tail -n +$(($1 + 1)) "$T/hub1/gripd.log" | grep -m1 -E "$2")
 	[ -n "$l" ] && log_ms "${l%% *}"
 }
 
-# gripd_run N RUN: one add through gripd (spoke started, hub1 up), then the
-# spoke's GOODBYE, then hub1's clean exit; appends a sample line.
+# gripd_run BUILD-LABEL N RUN: one add through gripd, then the spoke's
+# GOODBYE; appends a sample line.
 gripd_run() {
-	local n=$1 r=$2 deadline t t1 k p z t_k= t_p= t_z= t_gone= nlog t_up t_drain
-	local log=$T/hub1/gripd.log trace=$T/trace-gripd-$n-$r.txt k_bye iters=0 t_first
-	start_hub1 || return 1
+	local b=$1 n=$2 r=$3 nlog t_up t_cmp t_rcv t_down mt k_left ld
+	local log=$T/hub1/gripd.log mon=$T/mon-gripd-$b-$n-$r.txt
+	[ "$b" = B ] && GRIPD=$COMPARE/routed/gripd || GRIPD=$GRIPD_A
+	ld=$(load)
+	nlog=$(cat "$log" 2>/dev/null | wc -l)
+	start_gripd "$NS_HUB1" "$T/hub1"; HUB1_PID=$GRIPD_PID
+	wait_for 10 bash -c "tail -n +$((nlog + 1)) '$log' | grep -q 'zebra: session .* up'" ||
+		{ echo "hub1: no zebra session"; return 1; }
 	[ "$(kcount 10.128.0.0/16)" = 0 ] || { echo "stale routes before the run"; return 1; }
-	nlog=$(wc -l <"$log")
-	: >"$trace"
-	mon_start "$T/mon-gripd-$n-$r.txt"
+	mon_start "$mon"
 	ip netns exec "$NS_SPOKE" "$GRIPD" -F -f "$T/spoke/gripd.conf" >>"$T/spoke/gripd.log" 2>&1 &
 	SPOKE_PID=$!; disown "$SPOKE_PID"
-	t_first=$(now_ms)
-	deadline=$(( t_first + 60000 ))
-	while :; do
-		iters=$((iters + 1))
-		t=$(now_ms); k=$(kcount 10.128.0.0/16); t=$(( (t + $(now_ms)) / 2 ))
-		[ $LIGHT = 0 ] && [ -z "$t_p" ] && { t1=$(now_ms); p=$(pin); [ "${p:-0}" -ge "$n" ] && t_p=$(( (t1 + $(now_ms)) / 2 )); }
-		[ $LIGHT = 0 ] && [ -z "$t_z" ] && { t1=$(now_ms); z=$(zcount); [ "$z" -ge "$n" ] && t_z=$(( (t1 + $(now_ms)) / 2 )); }
-		echo "$t k=$k p=${p:-} z=${z:-}" >>"$trace"
-		[ "$k" -ge "$n" ] && { t_k=$t; break; }
-		[ "$t" -lt "$deadline" ] || break
-		sleep 0.02
-	done
-	t_up=$(log_after "$nlog" 'adjacency .* -> UP')
-	# The spoke says GOODBYE: its N prefixes should leave the kernel.
+	mon_wait "$mon" 10.128. "$n" 60
 	sleep 0.3
+	# The spoke says GOODBYE: its N prefixes leave the kernel.
 	kill -TERM "$SPOKE_PID"
 	wait_for 10 bash -c "! kill -0 $SPOKE_PID 2>/dev/null"
 	SPOKE_PID=
-	wait_for 3 bash -c "[ \"\$(ip -n $NS_HUB1 -4 route show proto nhrp root 10.128.0.0/16 | wc -l)\" = 0 ]"
-	k_bye=$(kcount 10.128.0.0/16)
-	# hub1's clean exit withdraws everything it set in zebra.
-	nlog=$(wc -l <"$log")
+	mon_wait "$mon" 10.128. $((2 * n)) 10
+	sleep 0.2
+	k_left=$(kcount 10.128.0.0/16)
+	mon_stop
 	kill -TERM "$HUB1_PID"
-	deadline=$(( $(now_ms) + 60000 ))
-	while :; do
-		t=$(now_ms)
-		k=$(kcount 10.128.0.0/16)
-		echo "$t k=$k" >>"$trace"
-		[ "$k" -eq 0 ] && { t_gone=$t; break; }
-		[ "$t" -lt "$deadline" ] || break
-		sleep 0.02
-	done
 	wait_for 10 bash -c "! kill -0 $HUB1_PID 2>/dev/null"
 	HUB1_PID=
-	t_drain=$(log_after "$nlog" 'drain over')
-	mon_stop
-	local mt
-	mt=($(mon_times "$T/mon-gripd-$n-$r.txt" 10.128. "$n"))
-	echo "gripd n=$n run=$r add_ms=$(( ${t_k:-0} - t_up )) upd_ms=$(( ${t_p:-0} - t_up )) rib_ms=$(( ${t_z:-0} - t_up )) del_ms=$(( ${t_gone:-0} - ${t_drain:-0} )) mon_add_ms=$([ "${mt[0]}" -ge 0 ] && echo $(( mt[0] - t_up )) || echo -1) mon_del_ms=$([ "${mt[1]}" -ge 0 ] && echo $(( mt[1] - ${t_drain:-0} )) || echo -1) mon_adds=${mt[2]} mon_dels=${mt[3]} left_after_goodbye=$k_bye first_poll_ms=$(( t_first - t_up )) poll_ms=$(( (${t_k:-$t_first} - t_first) / iters )) ok=$([ -n "$t_k" ] && [ -n "$t_gone" ] && [ -n "$t_up" ] && [ -n "$t_drain" ] && echo 1 || echo 0)" |
+	t_up=$(log_after "$nlog" 'adjacency .*INIT -> UP')
+	t_cmp=$(log_after "$nlog" "UPDATE [0-9]+ complete: $((n + 1)) prefixes")
+	t_rcv=$(log_after "$nlog" "debug: .* $((n + 1)) prefixes received")
+	t_down=$(log_after "$nlog" 'adjacency UP -> DOWN')
+	mt=($(mon_times "$mon" 10.128. "$n"))
+	echo "gripd b=$b n=$n run=$r load=$ld add=$(d "$t_up" "${mt[1]}") del=$(d "$t_down" "${mt[2]}") upd=$(d "$t_up" "$t_cmp") rib=$(d "$t_up" "$t_rcv") first=$(d "$t_up" "${mt[0]}") span=$(d "${mt[0]}" "${mt[1]}") adds=${mt[3]} dels=${mt[4]} left=$k_left ok=$([ -n "$t_up" ] && [ -n "$t_down" ] && [ "$k_left" = 0 ] && echo 1 || echo 0)" |
 		tee -a "$SAMPLES"
 }
 
 # zebra_run N RUN: zclient_probe's bench with N routes; appends a sample line.
 zebra_run() {
-	local n=$1 r=$2 deadline t k t0 t_k= t_gone= kmax=0 st
-	local trace=$T/trace-zebra-$n-$r.txt
+	local n=$1 r=$2 t0 t_start st padd pdel mt ld
+	local mon=$T/mon-zebra-$n-$r.txt plog=$T/probe-$n-$r.log
+	ld=$(load)
 	rm -f "$T/pstate" "$T/pcmd"
-	: >"$trace"
 	ip netns exec "$NS_HUB1" "$PROBE" -z "$RUN/zserv.api" -i hq -g 10.255.1.1 -n "$n" \
-		-s "$T/pstate" -C "$T/pcmd" 2>"$T/probe-$n-$r.log" &
+		-s "$T/pstate" -C "$T/pcmd" 2>"$plog" &
 	PROBE_PID=$!
 	wait_for 10 grep -q '^installed' "$T/pstate" || { echo "probe did not start"; return 1; }
 	rm -f "$T/pstate"
-	mon_start "$T/mon-zebra-$n-$r.txt"
+	mon_start "$mon"
 	sleep 0.1
 	echo bench >"$T/pcmd.tmp"
 	t0=$(now_ms)
 	mv "$T/pcmd.tmp" "$T/pcmd"
-	deadline=$(( t0 + 60000 ))
-	while :; do
-		t=$(now_ms); k=$(kcount 10.200.0.0/16); t=$(( (t + $(now_ms)) / 2 ))
-		echo "$t k=$k" >>"$trace"
-		[ "$k" -gt "$kmax" ] && kmax=$k
-		[ -z "$t_k" ] && [ "$k" -ge "$n" ] && t_k=$t
-		[ "$kmax" -gt 0 ] && [ "$k" -eq 0 ] && { t_gone=$t; break; }
-		[ "$t" -lt "$deadline" ] || break
-		sleep 0.02
-	done
-	wait_for 20 grep -q '^bench' "$T/pstate"
+	wait_for 60 grep -q '^bench' "$T/pstate"
+	mon_wait "$mon" 10.200. $((2 * n)) 5
 	st=$(cat "$T/pstate" 2>/dev/null)
 	echo quit >"$T/pcmd.tmp"; mv "$T/pcmd.tmp" "$T/pcmd"
 	wait_for 10 bash -c "! kill -0 $PROBE_PID 2>/dev/null"
 	kill -TERM "$PROBE_PID" 2>/dev/null; PROBE_PID=
 	mon_stop
-	local padd pdel mt
-	mt=($(mon_times "$T/mon-zebra-$n-$r.txt" 10.200. "$n"))
+	t_start=$(grep -o 'bench start epoch_ms=[0-9]*' "$plog" | cut -d= -f2)
+	[ -n "$t_start" ] && t0=$t_start
+	mt=($(mon_times "$mon" 10.200. "$n"))
 	padd=$(echo "$st" | grep -o 'add_ms=[0-9]*' | cut -d= -f2)
 	pdel=$(echo "$st" | grep -o 'del_ms=[0-9]*' | cut -d= -f2)
-	# The probe withdraws as soon as the last INSTALLED note is in: if the
-	# poller never saw all N at once, the add ends at the probe's own add_ms.
-	echo "zebra n=$n run=$r add_ms=$([ -n "$t_k" ] && echo $(( t_k - t0 )) || echo -1) del_ms=$([ -n "$t_gone" ] && [ -n "$padd" ] && echo $(( t_gone - t0 - padd )) || echo -1) mon_add_ms=$([ "${mt[0]}" -ge 0 ] && echo $(( mt[0] - t0 )) || echo -1) mon_del_ms=$([ "${mt[1]}" -ge 0 ] && [ -n "$padd" ] && echo $(( mt[1] - t0 - padd )) || echo -1) mon_adds=${mt[2]} mon_dels=${mt[3]} kmax=$kmax probe_add_ms=${padd:--1} probe_del_ms=${pdel:--1} ok=$([ -n "$t_gone" ] && [ -n "$padd" ] && echo 1 || echo 0)" |
+	echo "zebra b=Z n=$n run=$r load=$ld add=$(d "$t0" "${mt[1]}") del=$(d $((t0 + ${padd:-0})) "${mt[2]}") first=$(d "$t0" "${mt[0]}") span=$(d "${mt[0]}" "${mt[1]}") adds=${mt[3]} dels=${mt[4]} probe_add=${padd:--1} probe_del=${pdel:--1} t0src=$([ -n "$t_start" ] && echo 1 || echo 0) ok=$([ -n "$padd" ] && echo 1 || echo 0)" |
 		tee -a "$SAMPLES"
 }
 
 for n in $COUNTS; do
 	spoke_conf "$n"
-	for r in $(seq 1 "$RUNS"); do gripd_run "$n" "$r"; done
+	for r in $(seq 1 "$RUNS"); do
+		order=A
+		[ -n "$COMPARE" ] && { [ $((r % 2)) = 1 ] && order="A B" || order="B A"; }
+		for b in $order; do
+			gripd_run "$b" "$n" "$r"
+			zebra_run "$n" "$r$b"
+		done
+	done
 done
-# zebra alone: hub1's gripd is stopped (zebra sends its notes for type nhrp
-# to the first client of that type, so the probe must be alone).
-for n in $COUNTS; do
-	for r in $(seq 1 "$RUNS"); do zebra_run "$n" "$r"; done
-done
-echo "# load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 - "$SAMPLES" <<'EOP'
-import re, statistics, sys
+python3 - "$SAMPLES" "$GRIPD_BUILD" "$COMPARE" <<'EOP'
+import statistics, sys
 rows = []
 for line in open(sys.argv[1]):
     kind, *kv = line.split()
     d = dict(x.split("=") for x in kv)
-    d = {k: int(v) for k, v in d.items()}
+    for k, v in d.items():
+        try:
+            d[k] = float(v) if k == "load" else int(v)
+        except ValueError:
+            pass
     d["kind"] = kind
     rows.append(d)
-def col(kind, n, key):
-    return [r[key] for r in rows if r["kind"] == kind and r["n"] == n and r["ok"] and r[key] >= 0]
+builds = [("A", sys.argv[2])] + ([("B", sys.argv[3])] if sys.argv[3] else [])
+def col(rs, key):
+    return [r[key] for r in rs if r["ok"] and r.get(key, -1) >= 0]
 def fmt(v):
     if not v:
         return "n/a"
-    return "%d (%d..%d)" % (statistics.median(v), min(v), max(v))
-def med(v):
-    return statistics.median(v) if v else None
-print()
-print("| N | what | gripd ms | zebra alone ms | overhead |")
-print("|---:|---|---:|---:|---:|")
+    m = statistics.median(v)
+    return ("%d" % m if m == int(m) else "%.1f" % m) + " (%d..%d)" % (min(v), max(v))
+def ov(g, z):
+    if not g or not z:
+        return "n/a"
+    return "%+.0f %%" % (100.0 * (statistics.median(g) - statistics.median(z)) / statistics.median(z))
+def paired(gs, key):
+    """per round: gripd against the zebra-alone run right after it"""
+    zs = {(r["n"], str(r["run"])): r for r in rows if r["kind"] == "zebra"}
+    out = []
+    for g in gs:
+        z = zs.get((g["n"], "%d%s" % (g["run"], g["b"])))
+        if z and g["ok"] and z["ok"] and g[key] >= 0 and z[key] > 0:
+            out.append(100.0 * (g[key] - z[key]) / z[key])
+    if not out:
+        return "n/a"
+    return "%+.0f %% (%+.0f..%+.0f)" % (statistics.median(out), min(out), max(out))
 for n in sorted({r["n"] for r in rows}):
-    for what, gk, zk in (("add (kernel poll)", "add_ms", "add_ms"), ("withdraw (kernel poll; gripd: hub1's clean exit)", "del_ms", "del_ms"),
-                          ("add (ip monitor)", "mon_add_ms", "mon_add_ms"), ("withdraw (ip monitor; gripd: clean exit)", "mon_del_ms", "mon_del_ms")):
-        g, z = col("gripd", n, gk), col("zebra", n, zk)
-        ov = "%+.0f %%" % (100.0 * (med(g) - med(z)) / med(z)) if g and z and med(z) else "n/a"
-        print("| %d | %s | %s | %s | %s |" % (n, what, fmt(g), fmt(z), ov))
-    print("| %d | UP -> prefixes_in = N (UPDATE transfer) | %s | | |" % (n, fmt(col("gripd", n, "upd_ms"))))
-    print("| %d | UP -> zebra RIB holds N | %s | | |" % (n, fmt(col("gripd", n, "rib_ms"))))
-    print("| %d | left in the kernel 3 s after the spoke's GOODBYE | %s | | |" % (n, fmt(col("gripd", n, "left_after_goodbye"))))
-    print("| %d | gripd poll: mean interval during the add | %s | | |" % (n, fmt(col("gripd", n, "poll_ms"))))
-    print("| %d | probe's own notes: add / withdraw | | %s / %s | |" % (n, fmt(col("zebra", n, "probe_add_ms")), fmt(col("zebra", n, "probe_del_ms"))))
+    zr = [r for r in rows if r["kind"] == "zebra" and r["n"] == n]
+    for b, path in builds:
+        gr = [r for r in rows if r["kind"] == "gripd" and r["n"] == n and r["b"] == b]
+        print()
+        print("N = %d, gripd %s (%s), %d/%d good samples; zebra alone %d/%d; load %s" % (
+            n, b, path, len([r for r in gr if r["ok"]]), len(gr), len([r for r in zr if r["ok"]]), len(zr),
+            fmt([r["load"] for r in gr + zr])))
+        print()
+        print("| what | gripd ms | zebra alone ms | overhead (medians) | overhead per round |")
+        print("|---|---:|---:|---:|---:|")
+        print("| add (ip monitor) | %s | %s | %s | %s |" % (fmt(col(gr, "add")), fmt(col(zr, "add")), ov(col(gr, "add"), col(zr, "add")), paired(gr, "add")))
+        print("| withdraw (ip monitor) | %s | %s | %s | %s |" % (fmt(col(gr, "del")), fmt(col(zr, "del")), ov(col(gr, "del"), col(zr, "del")), paired(gr, "del")))
+        print("| t0 -> UPDATE complete (log) | %s | | | |" % fmt(col(gr, "upd")))
+        print("| t0 -> RIB done (log) | %s | | | |" % fmt(col(gr, "rib")))
+        print("| t0 -> first route in the kernel | %s | %s | | |" % (fmt(col(gr, "first")), fmt(col(zr, "first"))))
+        print("| first -> all N in the kernel | %s | %s | | |" % (fmt(col(gr, "span")), fmt(col(zr, "span"))))
+    print("| probe's own notes: add / withdraw | | %s / %s | | |" % (fmt(col(zr, "probe_add")), fmt(col(zr, "probe_del"))))
 EOP

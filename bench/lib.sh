@@ -16,6 +16,10 @@ SWAN_PEER=$GRIPD_SRC/tests/interop/swan-peer.sh
 PFX="bd$$"                 # namespace prefix, unique per run
 T=$(mktemp -d "/tmp/gripd-bench.XXXXXX")
 chmod 755 "$T"
+# gripd's state directory (epoch, ESP sequence records) for daemons started
+# directly; start_gripd gives each daemon its own.  Never the system one:
+# runs as different users (gripd, frr) would fight over it.
+export GRIPD_STATEDIR="$T/state"
 PIDS=()
 SWAN_DIRS=()
 KEEP_T=${BENCH_KEEP:-0}
