@@ -557,8 +557,12 @@ adj_fsm(struct adj *adj, enum adj_event ev, uint64_t now)
 		adj->replay_valid = false;
 		break;
 	case ADJ_EV_SHUTDOWN:
-		if (adj->state != ADJ_DOWN)
+		/* after a restart GOODBYE too: the restart will not happen */
+		if (adj->restarting)
+			adj->running = true; /* silent since, but may say this */
+		if (adj->state != ADJ_DOWN || adj->restarting)
 			send_goodbye(adj, ADJ_BYE_SHUTDOWN, 0);
+		adj->restarting = false;
 		adj->running = false;
 		adj->hello_due = 0;
 		gr_end(adj, ADJ_GR_ABORTED, "shutdown");
@@ -840,8 +844,14 @@ adj_input(struct adj *adj, const uint8_t *buf, size_t len, uint64_t now)
 		adj->replay_last = pn;
 	}
 	if (adj->gr_helping && m.hdr.router_id == adj->gr_old_router_id &&
-	    m.hdr.epoch == adj->gr_old_epoch) {
-		/* the incarnation that said goodbye: late or repeated */
+	    m.hdr.epoch == adj->gr_old_epoch &&
+	    !(m.hdr.type == ADJ_T_GOODBYE &&
+		m.u.goodbye.reason != ADJ_BYE_RESTARTING)) {
+		/*
+		 * The incarnation that said goodbye: late or repeated.  A plain
+		 * GOODBYE from it is not ignored: it stopped instead of
+		 * restarting, and its routes must go now (protocol.md 3.4.1).
+		 */
 		if (m.hdr.type == ADJ_T_GOODBYE)
 			adj->c.goodbyes_in++;
 		adj->c.ignored++;

@@ -815,7 +815,8 @@ gripd_shutdown(struct gripd *d, uint64_t now)
 	}
 	d->shutting_down = true;
 	for (struct peer *p = d->peers; p; p = p->next) {
-		if (!p->adj_on || !p->adj.running)
+		/* restarting: told "restarting", now told the truth */
+		if (!p->adj_on || (!p->adj.running && !p->adj.restarting))
 			continue;
 		adj_fsm(&p->adj, ADJ_EV_SHUTDOWN, now);
 		adj_rearm(d, p);

@@ -85,6 +85,11 @@ restart_exec_cb(struct loop_timer *t, uint64_t now)
 	int r = 0;
 
 	(void)now;
+	if (d->shutting_down) {
+		/* SIGTERM won: gripd_shutdown told the neighbours. */
+		log_notice("restart: abandoned, shutting down instead");
+		return;
+	}
 	handoff_printf("epoch %u", d->epoch);
 	handoff_printf("restarts %u", d->restarts + 1);
 	for (struct peer *p = d->peers; p; p = p->next)
@@ -153,6 +158,16 @@ restart_cmd(struct ctl_req *req, struct sbuf *out)
 	}
 	conf_diag_init(&diags);
 	r = conf_load(d->conf_path, &nc, &diags);
+	if (r >= 0 && nc != NULL && geteuid() != 0 &&
+	    (strcmp(nc->global.user, d->conf->global.user) != 0 ||
+	     strcmp(nc->global.group, d->conf->global.group) != 0)) {
+		sbuf_printf(out, "%% Not restarting: the user or group changed, "
+				 "which needs root: stop and start gripd "
+				 "(systemctl restart gripd)\n");
+		conf_free(nc);
+		conf_diag_free(&diags);
+		return VTY_CMD_WARNING;
+	}
 	conf_free(nc);
 	if (r < 0) {
 		for (size_t i = 0; i < diags.n; i++)

@@ -436,6 +436,17 @@ test_aborts(void)
 	CHECK_EQ(nodes[0].gr_calls[ADJ_GR_ABORTED], 1);
 	CHECK_EQ(a->state, ADJ_DOWN);
 
+	/* the restarting incarnation shuts down instead: its plain GOODBYE
+	 * (old epoch) ends the helping at once */
+	up_then_restart(true);
+	CHECK(a->gr_helping);
+	adj_fsm(&nodes[1].adj, ADJ_EV_SHUTDOWN, now);
+	deliver();
+	CHECK(!a->gr_helping);
+	CHECK_EQ(nodes[0].gr_calls[ADJ_GR_ABORTED], 1);
+	CHECK_STREQ(nodes[0].gr_reason, "goodbye from peer (shutdown)");
+	CHECK_EQ(a->state, ADJ_DOWN);
+
 	/* reason 4 without RESTART_TIME is a plain GOODBYE (withdraw) */
 	up_then_restart(true);
 	inject_goodbye(a, 1002, 1, ADJ_BYE_RESTARTING, 0, 0);
