@@ -903,6 +903,14 @@ adj_input(struct adj *adj, const uint8_t *buf, size_t len, uint64_t now)
 	return -EOPNOTSUPP; /* not reached: the decoder knows the types */
 }
 
+void
+adj_set_graceful_restart(struct adj *adj, bool helper, uint16_t restart_time)
+{
+	/* helping already under way goes on; the next restart uses these */
+	adj->gr_helper = helper && adj->ops != NULL && adj->ops->restart != NULL;
+	adj->restart_time = restart_time ? restart_time : ADJ_RESTART_TIME_DEFAULT;
+}
+
 int
 adj_set_prefixes(
     struct adj *adj, const struct adj_prefix *v, size_t n, uint64_t now)

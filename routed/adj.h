@@ -258,6 +258,12 @@ int adj_input(struct adj *adj, const uint8_t *buf, size_t len, uint64_t now);
 
 /* Replaces our advertised set (copied); when UP, sends it as a new
  * version.  Returns 0, -EINVAL (bad prefix), -E2BIG, -ENOMEM. */
+/*
+ * Reload: the graceful-restart settings (helper mode, the restart time we
+ * announce) change without touching the adjacency's state.
+ */
+void adj_set_graceful_restart(struct adj *adj, bool helper, uint16_t restart_time);
+
 int adj_set_prefixes(struct adj *adj, const struct adj_prefix *v, size_t n,
     uint64_t now);
 

@@ -15,6 +15,7 @@
  * as a warning and takes effect at the next restart.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -272,6 +273,57 @@ obj_kind(enum conf_obj obj)
 	return obj == CONF_OBJ_HUB ? PEER_HUB : PEER_SPOKE;
 }
 
+/* The whole configuration as gripd -n -v prints it (malloc'd), or NULL. */
+static char *
+conf_text(const struct conf *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	if (conf_print(c, f) < 0) {
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/*
+ * True when the new configuration differs from the running one only in
+ * the site's graceful-restart settings: those are read by the adjacencies
+ * when they act, so no tunnel needs to restart for them.
+ */
+static bool
+site_gr_only_change(const struct conf *old, struct conf *nc)
+{
+	struct conf_site *s = nc->site, saved;
+	const struct conf_site *o = old->site;
+	char *a, *b;
+	bool same;
+
+	if (s == NULL || o == NULL)
+		return false;
+	saved = *s;
+	s->gr_restart_s = o->gr_restart_s;
+	s->gr_helper = o->gr_helper;
+	s->gr_restart_set = o->gr_restart_set;
+	s->gr_helper_set = o->gr_helper_set;
+	a = conf_text(old);
+	b = conf_text(nc);
+	s->gr_restart_s = saved.gr_restart_s;
+	s->gr_helper = saved.gr_helper;
+	s->gr_restart_set = saved.gr_restart_set;
+	s->gr_helper_set = saved.gr_helper_set;
+	same = a != NULL && b != NULL && strcmp(a, b) == 0;
+	free(a);
+	free(b);
+	return same;
+}
+
 /*
  * Applies the recorded changes: first everything that goes away is torn
  * down against the old configuration, then the new one becomes the
@@ -282,11 +334,15 @@ static void
 apply_changes(struct gripd *d, struct conf *nc, struct reload_ctx *rc,
     uint64_t now)
 {
-	bool site_changed = false;
+	bool site_changed = false, gr_only = false;
 
 	for (size_t i = 0; i < rc->n; i++)
 		if (rc->v[i].obj == CONF_OBJ_SITE)
 			site_changed = true;
+	if (site_changed && site_gr_only_change(d->conf, nc)) {
+		site_changed = false;
+		gr_only = true;
+	}
 	if (site_changed) {
 		log_info("site %s: changed, restarting every tunnel",
 		    nc->site ? nc->site->name : "-");
@@ -347,6 +403,15 @@ apply_changes(struct gripd *d, struct conf *nc, struct reload_ctx *rc,
 			if (!site_changed)
 				peer_start(d, p, now);
 		}
+	}
+	if (gr_only) {
+		const struct conf_site *st = d->conf->site;
+		for (struct peer *p = d->peers; p; p = p->next)
+			adj_set_graceful_restart(&p->adj, st->gr_helper == 0,
+			    (uint16_t)st->gr_restart_s);
+		log_info("site %s: graceful-restart changed (restart time %u s, "
+			 "helper %s); tunnels and adjacencies kept", st->name,
+		    st->gr_restart_s, st->gr_helper == 0 ? "on" : "off");
 	}
 	if (site_changed && gripd_dp_open(d) == 0 && gripd_dp_start(d, now) == 0)
 		gripd_routing_start(d, now);

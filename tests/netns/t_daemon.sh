@@ -135,6 +135,14 @@ check "unchanged hub west-2 untouched" [ "$(jget "$j" 'j["tunnels"][1]["reconfig
 check "log names the changed hub" grep -q "hub west-1: changed" "$T/gripd.log"
 check "log does not touch west-2" bash -c "! grep -q 'hub west-2: changed' '$T/gripd.log'"
 
+# --- reload: only the site's graceful-restart settings: nothing restarts -----
+sed -i 's/^ advertise 10.0.65.0\/24$/&\n graceful-restart restart-time 30/' "$T/etc/gripd.conf"
+kill -HUP $GPID
+check "graceful-restart reload applied" wait_for 5 bash -c "'$GRIPCTL' -s '$T/run/gripd.sock' show config | grep -q 'graceful-restart restart-time 30'"
+check "graceful-restart change keeps tunnels and adjacencies" \
+	grep -q "site branch-12: graceful-restart changed (restart time 30 s, helper on); tunnels and adjacencies kept" "$T/gripd.log"
+check "no tunnel restarted for it" bash -c "! grep -q 'changed, restarting every tunnel' '$T/gripd.log'"
+
 # --- clean shutdown ------------------------------------------------------------
 kill -TERM $GPID
 check "exits 0 on SIGTERM" wait $GPID
