@@ -6,6 +6,7 @@
 #
 #   sudo GRIPD_BUILD=$PWD/build-rel bench/inject.sh [--counts "1000 10000"]
 #        [--runs 5] [--compare OTHER_BUILD] [--probe PROBE] [--keep]
+#        [--shape gw|dev|both] [--pin]
 #
 # Topology: tests/netns/topo.sh (hub1 and the spoke; hub2 is not started).
 # hub1 runs FRR's zebra (private run directory, owned by frr) and gripd with
@@ -29,12 +30,22 @@
 #   zebra  tests/zclient_probe alone on the same zebra (hub1's gripd is
 #          stopped: zebra sends the notes of type nhrp to the first client
 #          of that type) is told `bench`: it sets N /32s (10.200.0.0
-#          upwards, dev hq), waits for every INSTALLED note, withdraws them
-#          and waits for every REMOVED note.  t0 = the probe's "bench start
+#          upwards), waits for every INSTALLED note, withdraws them
+#          and waits for every REMOVED note.  Route shape (--shape):
+#          gw (default): the shape of gripd's routes, a gateway on a
+#          connected subnet plus ifindex, onlink (via 10.255.1.1 dev hq,
+#          hqrtr's address on hub1's hq /30), with the distance, metric and
+#          tag zebra shows for gripd's 10.128.0.0/32 in the first gripd run
+#          (defaults 150 / 10 / 0 if that query fails); dev: the older
+#          interface-only shape (dev hq, metric 1); both: one run of each
+#          per round, their order alternating.  t0 = the probe's "bench start
 #          epoch_ms=" line, or (an older probe) the moment the command file
 #          is written (the probe polls it every 5 ms).  add = t0 until the
 #          monitor shows all N; withdraw = t0 + the probe's own add time
 #          (its last INSTALLED note) until none is left.
+#
+# --pin: zebra on CPU 1, everything else (this script, both gripds, the
+# probe, ip monitor) on CPU 0 (taskset), in gripd and zebra-alone runs.
 #
 # --compare B: a second gripd build, run in the same rounds (order A Z B Z,
 # then B Z A Z, ...; Z = zebra alone).  --probe: the zclient_probe to use
@@ -50,6 +61,8 @@ RUNS=5
 KEEP=0
 COMPARE=
 PROBE=
+SHAPE=gw
+PIN=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--counts) COUNTS=$2; shift 2 ;;
@@ -57,11 +70,18 @@ while [ $# -gt 0 ]; do
 	--compare) COMPARE=$(cd "$2" && pwd); shift 2 ;;
 	--probe) PROBE=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
+	--shape) SHAPE=$2; shift 2 ;;
+	--pin) PIN=1; shift ;;
 	--light) shift ;; # the kernel is no longer polled: always light
-	-h|--help) sed -n '3,46p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,57p' "$0"; exit 0 ;;
 	*) echo "unknown option $1" >&2; exit 2 ;;
 	esac
 done
+case "$SHAPE" in
+gw|dev) SHAPES=$SHAPE ;;
+both) SHAPES="gw dev" ;;
+*) echo "--shape: gw, dev or both" >&2; exit 2 ;;
+esac
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 : "${GRIPD_BUILD:=$HERE/../build-rel}"
@@ -77,6 +97,19 @@ if [ ! -x $ZEBRA ] || ! command -v vtysh >/dev/null || ! getent passwd frr >/dev
 	echo "SKIP: FRR not installed"; exit 77
 fi
 [ -x "$PROBE" ] || { echo "SKIP: $PROBE not built"; exit 77; }
+if [ "$SHAPES" != dev ] && [[ "$("$PROBE" -h 2>&1)" != *"-G BENCH_GW4"* ]]; then
+	echo "SKIP: $PROBE has no -G (gateway-shaped bench routes); use --shape dev"; exit 77
+fi
+if [ $PIN = 1 ]; then
+	command -v taskset >/dev/null || { echo "SKIP: --pin needs taskset"; exit 77; }
+	[ "$(nproc)" -ge 2 ] || { echo "SKIP: --pin needs 2 CPUs"; exit 77; }
+	# This shell and all it starts from now on (gripds, probe, ip
+	# monitor) on CPU 0; zebra is started on CPU 1 below.
+	taskset -p -c 0 $$ >/dev/null || { echo "taskset failed"; exit 1; }
+	ZPIN="taskset -c 1"
+else
+	ZPIN=
+fi
 for b in "$GRIPD_BUILD" $COMPARE; do
 	[ -x "$b/routed/gripd" ] || { echo "SKIP: $b/routed/gripd not built"; exit 77; }
 	if grep -q 'GRIPD_SANITIZE:BOOL=ON' "$b/CMakeCache.txt" 2>/dev/null; then
@@ -169,7 +202,7 @@ topo_conf 10 20 1s 4s 5s
 mkdir -p "$RUN"
 echo "hostname hub1" >"$RUN/zebra.conf"
 chown -R frr:frr "$RUN"
-ip netns exec "$NS_HUB1" $ZEBRA -d -u frr -g frr -f "$RUN/zebra.conf" -i "$RUN/zebra.pid" \
+ip netns exec "$NS_HUB1" $ZPIN $ZEBRA -d -u frr -g frr -f "$RUN/zebra.conf" -i "$RUN/zebra.pid" \
 	-z "$RUN/zserv.api" --vty_socket "$RUN" -P 0 --log "file:$RUN/zebra.log" 2>>"$T/zebra.err"
 wait_for 10 test -S "$RUN/zserv.api" && wait_for 5 test -s "$RUN/zebra.pid" ||
 	{ echo "zebra did not start"; exit 1; }
@@ -180,10 +213,24 @@ chown frr "$T"/hub1/keys/*.key
 "$GRIPD" -n -f "$T/hub1/gripd.conf" >/dev/null || { echo "hub1 config rejected"; exit 1; }
 cp "$T/spoke/gripd.conf" "$T/spoke.base"
 
+# The gateway for the gateway-shaped bench routes: hqrtr on hub1's hq link.
+BENCH_GW=10.255.1.1
+ip -n "$NS_HUB1" -4 route get "$BENCH_GW" | grep -q 'dev hq' ||
+	{ echo "$BENCH_GW is not on hub1's hq subnet"; exit 1; }
+# Distance, metric and tag of gripd's routes in zebra (read in the first
+# gripd run; these defaults are what `routes zebra` sends in this set-up).
+R_DIST=150 R_METRIC=10 R_TAG=0 R_SEEN=0
+
 SAMPLES=$T/samples.txt
 : >"$SAMPLES"
 echo "# A = $GRIPD_BUILD${COMPARE:+; B = $COMPARE}; probe $PROBE"
-echo "# $(nproc) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# zebra alone, route shape(s): $SHAPES (gw = via $BENCH_GW dev hq onlink, gripd's distance/metric/tag; dev = dev hq, metric 1, distance 150)"
+if [ $PIN = 1 ]; then
+	echo "# pinned: zebra (pid $ZEBRA_PID) $(taskset -c -p "$ZEBRA_PID" | sed 's/.*: //') , this script and its children CPU $(taskset -c -p $$ | sed 's/.*: //')"
+else
+	echo "# not pinned"
+fi
+echo "# $(nproc --all) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # spoke_conf N: the spoke's configuration advertising N /32s out of 10.128.0.0/16.
 spoke_conf() {
@@ -222,6 +269,7 @@ gripd_run() {
 	ip netns exec "$NS_SPOKE" "$GRIPD" -F -f "$T/spoke/gripd.conf" >>"$T/spoke/gripd.log" 2>&1 &
 	SPOKE_PID=$!; disown "$SPOKE_PID"
 	mon_wait "$mon" 10.128. "$n" 60
+	[ $R_SEEN = 0 ] && route_params
 	sleep 0.3
 	# The spoke says GOODBYE: its N prefixes leave the kernel.
 	kill -TERM "$SPOKE_PID"
@@ -243,13 +291,38 @@ gripd_run() {
 		tee -a "$SAMPLES"
 }
 
-# zebra_run N RUN: zclient_probe's bench with N routes; appends a sample line.
+# route_params: distance, metric and tag of gripd's 10.128.0.0/32 in zebra
+# (once, while a gripd run has all its routes in), for the gw shape.
+route_params() {
+	local v
+	v=$(vtysh --vty_socket "$RUN" -c 'show ip route 10.128.0.0/32 json' 2>/dev/null |
+		python3 -c 'import json,sys
+r = json.load(sys.stdin)["10.128.0.0/32"][0]
+nh = r["nexthops"][0]
+print(r["distance"], r["metric"], r.get("tag", 0), nh.get("ip", "-"), nh.get("interfaceName", "-"), int(nh.get("onLink", False)))' 2>/dev/null)
+	R_SEEN=1
+	if [ -z "$v" ]; then
+		echo "# gripd's routes in zebra: not read; using distance $R_DIST metric $R_METRIC tag $R_TAG"
+		return
+	fi
+	set -- $v
+	R_DIST=$1 R_METRIC=$2 R_TAG=$3
+	echo "# gripd's routes in zebra: distance $1 metric $2 tag $3 via $4 dev $5 onlink=$6; gw-shaped bench: via $BENCH_GW dev hq onlink, distance $1 metric $2 tag $3"
+}
+
+# zebra_run N RUN SHAPE: zclient_probe's bench with N routes of SHAPE (gw or
+# dev); appends a sample line.
 zebra_run() {
-	local n=$1 r=$2 t0 t_start st padd pdel mt ld
-	local mon=$T/mon-zebra-$n-$r.txt plog=$T/probe-$n-$r.log
+	local n=$1 r=$2 shape=$3 t0 t_start st padd pdel mt ld sargs
+	local mon=$T/mon-zebra-$shape-$n-$r.txt plog=$T/probe-$shape-$n-$r.log
+	if [ "$shape" = gw ]; then
+		sargs="-G $BENCH_GW -M $R_METRIC -d $R_DIST -t $R_TAG"
+	else
+		sargs="-d 150" # the old bench: dev hq, metric 1
+	fi
 	ld=$(load)
 	rm -f "$T/pstate" "$T/pcmd"
-	ip netns exec "$NS_HUB1" "$PROBE" -z "$RUN/zserv.api" -i hq -g 10.255.1.1 -n "$n" \
+	ip netns exec "$NS_HUB1" "$PROBE" -z "$RUN/zserv.api" -i hq -g 10.255.1.1 -n "$n" $sargs \
 		-s "$T/pstate" -C "$T/pcmd" 2>"$plog" &
 	PROBE_PID=$!
 	wait_for 10 grep -q '^installed' "$T/pstate" || { echo "probe did not start"; return 1; }
@@ -271,7 +344,7 @@ zebra_run() {
 	mt=($(mon_times "$mon" 10.200. "$n"))
 	padd=$(echo "$st" | grep -o 'add_ms=[0-9]*' | cut -d= -f2)
 	pdel=$(echo "$st" | grep -o 'del_ms=[0-9]*' | cut -d= -f2)
-	echo "zebra b=Z n=$n run=$r load=$ld add=$(d "$t0" "${mt[1]}") del=$(d $((t0 + ${padd:-0})) "${mt[2]}") first=$(d "$t0" "${mt[0]}") span=$(d "${mt[0]}" "${mt[1]}") adds=${mt[3]} dels=${mt[4]} probe_add=${padd:--1} probe_del=${pdel:--1} t0src=$([ -n "$t_start" ] && echo 1 || echo 0) ok=$([ -n "$padd" ] && echo 1 || echo 0)" |
+	echo "zebra b=Z shape=$shape n=$n run=$r load=$ld add=$(d "$t0" "${mt[1]}") del=$(d $((t0 + ${padd:-0})) "${mt[2]}") first=$(d "$t0" "${mt[0]}") span=$(d "${mt[0]}" "${mt[1]}") adds=${mt[3]} dels=${mt[4]} probe_add=${padd:--1} probe_del=${pdel:--1} t0src=$([ -n "$t_start" ] && echo 1 || echo 0) ok=$([ -n "$padd" ] && [ "${mt[1]}" -ge 0 ] && echo 1 || echo 0)" |
 		tee -a "$SAMPLES"
 }
 
@@ -280,15 +353,19 @@ for n in $COUNTS; do
 	for r in $(seq 1 "$RUNS"); do
 		order=A
 		[ -n "$COMPARE" ] && { [ $((r % 2)) = 1 ] && order="A B" || order="B A"; }
+		zorder=$SHAPES
+		[ "$SHAPES" = "gw dev" ] && [ $((r % 2)) = 0 ] && zorder="dev gw"
 		for b in $order; do
 			gripd_run "$b" "$n" "$r"
-			zebra_run "$n" "$r$b"
+			for sh in $zorder; do
+				zebra_run "$n" "$r$b" "$sh"
+			done
 		done
 	done
 done
 echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 - "$SAMPLES" "$GRIPD_BUILD" "$COMPARE" <<'EOP'
+python3 - "$SAMPLES" "$GRIPD_BUILD" "$COMPARE" "$PIN" <<'EOP'
 import statistics, sys
 rows = []
 for line in open(sys.argv[1]):
@@ -300,22 +377,23 @@ for line in open(sys.argv[1]):
         except ValueError:
             pass
     d["kind"] = kind
+    d.setdefault("shape", "dev")  # samples of an older script
     rows.append(d)
 builds = [("A", sys.argv[2])] + ([("B", sys.argv[3])] if sys.argv[3] else [])
 def col(rs, key):
     return [r[key] for r in rs if r["ok"] and r.get(key, -1) >= 0]
-def fmt(v):
+def fmt(v, f="%d"):
     if not v:
         return "n/a"
     m = statistics.median(v)
-    return ("%d" % m if m == int(m) else "%.1f" % m) + " (%d..%d)" % (min(v), max(v))
+    return ("%d" % m if m == int(m) and f == "%d" else "%.1f" % m) + (" (" + f + ".." + f + ")") % (min(v), max(v))
 def ov(g, z):
     if not g or not z:
         return "n/a"
     return "%+.0f %%" % (100.0 * (statistics.median(g) - statistics.median(z)) / statistics.median(z))
-def paired(gs, key):
-    """per round: gripd against the zebra-alone run right after it"""
-    zs = {(r["n"], str(r["run"])): r for r in rows if r["kind"] == "zebra"}
+def paired(gs, key, shape):
+    """per round: gripd against the zebra-alone run (of shape) right after it"""
+    zs = {(r["n"], str(r["run"])): r for r in rows if r["kind"] == "zebra" and r["shape"] == shape}
     out = []
     for g in gs:
         z = zs.get((g["n"], "%d%s" % (g["run"], g["b"])))
@@ -324,19 +402,24 @@ def paired(gs, key):
     if not out:
         return "n/a"
     return "%+.0f %% (%+.0f..%+.0f)" % (statistics.median(out), min(out), max(out))
-for n in sorted({r["n"] for r in rows}):
-    zr = [r for r in rows if r["kind"] == "zebra" and r["n"] == n]
+shapes = [s for s in ("gw", "dev") if any(r["kind"] == "zebra" and r["shape"] == s for r in rows)]
+sname = {"gw": "gateway shape (via GW dev hq onlink, gripd's distance/metric/tag)",
+         "dev": "interface-only shape (dev hq)"}
+for n, shape in [(n, s) for n in sorted({r["n"] for r in rows}) for s in shapes]:
+    zr = [r for r in rows if r["kind"] == "zebra" and r["n"] == n and r["shape"] == shape]
     for b, path in builds:
         gr = [r for r in rows if r["kind"] == "gripd" and r["n"] == n and r["b"] == b]
         print()
-        print("N = %d, gripd %s (%s), %d/%d good samples; zebra alone %d/%d; load %s" % (
-            n, b, path, len([r for r in gr if r["ok"]]), len(gr), len([r for r in zr if r["ok"]]), len(zr),
-            fmt([r["load"] for r in gr + zr])))
+        print("N = %d, gripd %s (%s), %d/%d good samples; zebra alone, %s, %d/%d; %s; load %s" % (
+            n, b, path, len([r for r in gr if r["ok"]]), len(gr), sname[shape],
+            len([r for r in zr if r["ok"]]), len(zr),
+            "pinned (zebra CPU 1, the rest CPU 0)" if sys.argv[4] == "1" else "not pinned",
+            fmt([r["load"] for r in gr + zr], "%.2f")))
         print()
         print("| what | gripd ms | zebra alone ms | overhead (medians) | overhead per round |")
         print("|---|---:|---:|---:|---:|")
-        print("| add (ip monitor) | %s | %s | %s | %s |" % (fmt(col(gr, "add")), fmt(col(zr, "add")), ov(col(gr, "add"), col(zr, "add")), paired(gr, "add")))
-        print("| withdraw (ip monitor) | %s | %s | %s | %s |" % (fmt(col(gr, "del")), fmt(col(zr, "del")), ov(col(gr, "del"), col(zr, "del")), paired(gr, "del")))
+        print("| add (ip monitor) | %s | %s | %s | %s |" % (fmt(col(gr, "add")), fmt(col(zr, "add")), ov(col(gr, "add"), col(zr, "add")), paired(gr, "add", shape)))
+        print("| withdraw (ip monitor) | %s | %s | %s | %s |" % (fmt(col(gr, "del")), fmt(col(zr, "del")), ov(col(gr, "del"), col(zr, "del")), paired(gr, "del", shape)))
         print("| t0 -> UPDATE complete (log) | %s | | | |" % fmt(col(gr, "upd")))
         print("| t0 -> RIB done (log) | %s | | | |" % fmt(col(gr, "rib")))
         print("| t0 -> first route in the kernel | %s | %s | | |" % (fmt(col(gr, "first")), fmt(col(zr, "first"))))

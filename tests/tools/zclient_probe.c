@@ -4,6 +4,7 @@
  *
  *   zclient_probe -z SOCKET -i IFNAME -g GW4 [-v 0|8|9|10] [-d DIST]
  *                 [-m METRIC] [-n COUNT] [-s STATEFILE] [-C CMDFILE]
+ *                 [-G BENCH_GW4] [-M BENCH_METRIC] [-t TAG]
  *
  * Installs 10.99.0.0/24 via GW4 (onlink) on IFNAME and 2001:db8:99::/48
  * dev IFNAME, waits until zebra reports both INSTALLED, then runs the
@@ -14,12 +15,15 @@
  *                    or a link flap) -> "installed <connects>"
  *   del              deletes 10.99.0.0/24 -> "deleted" once REMOVED came
  *   add              re-adds it -> "installed ..."
- *   bench            installs COUNT /32s (10.200.0.0 upwards) dev IFNAME,
- *                    times until every one is INSTALLED, then withdraws
- *                    them and times until every REMOVED came ->
+ *   bench            installs COUNT /32s (10.200.0.0 upwards) dev IFNAME
+ *                    (with -G: via BENCH_GW4 onlink on IFNAME, a gateway
+ *                    plus ifindex like gripd's routes), metric BENCH_METRIC
+ *                    (default 1), times until every one is INSTALLED, then
+ *                    withdraws them and times until every REMOVED came ->
  *                    "bench add_ms=... del_ms=..."
  *   quit             withdraws everything and exits 0
  *
+ * -d DIST (default 150) and -t TAG (default 0: none) apply to every route.
  * Without -C it exits after the first INSTALLED pair (exit 0) or after
  * 10 s (exit 1).  Progress goes to stderr.
  */
@@ -45,8 +49,8 @@ struct probe {
 	struct loop_timer tick;
 	const char *cmdfile, *statefile;
 	struct rib_prefix p4, p6;
-	struct rib_nexthop nh4, nh6;
-	uint32_t metric;
+	struct rib_nexthop nh4, nh6, bench_nh;
+	uint32_t metric, bench_metric;
 	unsigned count;
 	char pending[32]; /* the command being worked on */
 	uint64_t t0, t_add, deadline;
@@ -153,7 +157,8 @@ start_cmd(struct probe *pr, const char *cmd, uint64_t now)
 		    (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 		for (i = 0; i < pr->count; i++) {
 			p = bench_pfx(i);
-			if (zclient_route_set(pr->zc, &p, &pr->nh6, 1, 1) != 0)
+			if (zclient_route_set(pr->zc, &p, &pr->bench_nh, 1,
+				pr->bench_metric) != 0)
 				say(pr, "bench set failed");
 		}
 		fprintf(stderr, "zclient_probe: queued %u routes in %llu ms\n",
@@ -241,13 +246,15 @@ int
 main(int argc, char **argv)
 {
 	struct probe pr;
-	const char *sock = NULL, *ifname = NULL, *gw = NULL;
+	const char *sock = NULL, *ifname = NULL, *gw = NULL, *bench_gw = NULL;
 	int ver = 0, distance = 150, c, ifindex, err;
+	uint32_t tag = 0;
 
 	memset(&pr, 0, sizeof(pr));
 	pr.metric = 123;
+	pr.bench_metric = 1;
 	pr.count = 10000;
-	while ((c = getopt(argc, argv, "z:i:g:v:d:m:n:s:C:D")) != -1) {
+	while ((c = getopt(argc, argv, "z:i:g:v:d:m:n:s:C:DG:M:t:")) != -1) {
 		switch (c) {
 		case 'z': sock = optarg; break;
 		case 'i': ifname = optarg; break;
@@ -259,9 +266,15 @@ main(int argc, char **argv)
 		case 's': pr.statefile = optarg; break;
 		case 'C': pr.cmdfile = optarg; break;
 		case 'D': log_set_debug(LOGM_ZEBRA, true); break;
+		case 'G': bench_gw = optarg; break;
+		case 'M':
+			pr.bench_metric = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 't': tag = (uint32_t)strtoul(optarg, NULL, 0); break;
 		default:
 			fprintf(stderr, "usage: zclient_probe -z SOCK -i IF -g GW4 "
-					"[-v V] [-d D] [-m M] [-n N] [-s F] [-C F]\n");
+					"[-v V] [-d D] [-m M] [-n N] [-s F] [-C F] "
+					"[-G BENCH_GW4] [-M BENCH_METRIC] [-t TAG]\n");
 			return 2;
 		}
 	}
@@ -284,6 +297,12 @@ main(int argc, char **argv)
 	if (inet_pton(AF_INET, gw, pr.nh4.gw) != 1)
 		return 2;
 	pr.nh6.ifindex = ifindex; /* dev-only */
+	pr.bench_nh.ifindex = ifindex; /* dev-only unless -G */
+	if (bench_gw != NULL) {
+		pr.bench_nh.gw_family = AF_INET;
+		if (inet_pton(AF_INET, bench_gw, pr.bench_nh.gw) != 1)
+			return 2;
+	}
 
 	if ((pr.loop = loop_new()) == NULL)
 		return 1;
@@ -295,6 +314,7 @@ main(int argc, char **argv)
 	zclient_set_route_cb(pr.zc, route_cb, &pr);
 	zclient_set_iface_cb(pr.zc, iface_cb, &pr);
 	zclient_set_state_cb(pr.zc, state_cb, &pr);
+	zclient_set_tag(pr.zc, tag);
 	zclient_route_set(pr.zc, &pr.p4, &pr.nh4, 1, pr.metric);
 	zclient_route_set(pr.zc, &pr.p6, &pr.nh6, 1, pr.metric);
 	zclient_update_complete(pr.zc);
