@@ -34,10 +34,13 @@
 #include "fib.h"
 #include "rib.h"
 
+#define ENT_INLINE_CANDS 2 /* a spoke's prefix via two hubs: no malloc */
+
 struct rib_ent {
 	struct rib_prefix p;
-	struct rib_cand *c;
+	struct rib_cand *c; /* inl, or malloc'd once there are more */
 	size_t nc, capc;
+	struct rib_cand inl[ENT_INLINE_CANDS];
 	struct fib_route *have; /* installed, sorted by metric */
 	size_t nhave;
 	bool dirty;
@@ -185,16 +188,17 @@ tab_insert(struct rib_ent **tab, size_t cap, struct rib_ent *e)
 	tab[i] = e;
 }
 
+/* Room for `more` new entries without a rehash on the way. */
 static int
-tab_grow(struct rib *r)
+tab_reserve(struct rib *r, size_t more)
 {
 	size_t cap = r->cap ? r->cap : 64;
 	struct rib_ent **tab;
 
 	/* Keep at most half full, counting tombstones. */
-	while ((r->n + 1) * 2 > cap)
+	while ((r->n + more) * 2 > cap)
 		cap *= 2;
-	if (cap == r->cap && (r->used + 1) * 2 <= cap)
+	if (cap == r->cap && (r->used + more) * 2 <= cap)
 		return 0;
 	tab = calloc(cap, sizeof(*tab));
 	if (tab == NULL)
@@ -207,6 +211,12 @@ tab_grow(struct rib *r)
 	r->cap = cap;
 	r->used = r->n;
 	return 0;
+}
+
+static int
+tab_grow(struct rib *r)
+{
+	return tab_reserve(r, 1);
 }
 
 static struct rib_ent *
@@ -222,6 +232,8 @@ ent_get(struct rib *r, const struct rib_prefix *p)
 	if (e == NULL)
 		return NULL;
 	e->p = *p;
+	e->c = e->inl;
+	e->capc = ENT_INLINE_CANDS;
 	tab_insert(r->tab, r->cap, e);
 	r->n++;
 	r->used++;
@@ -242,7 +254,8 @@ ent_maybe_free(struct rib *r, struct rib_ent *e)
 		}
 	}
 	r->n--;
-	free(e->c);
+	if (e->c != e->inl)
+		free(e->c);
 	free(e->have);
 	free(e);
 }
@@ -367,13 +380,16 @@ cand_set(struct rib *r, const struct rib_peer *pe, const struct rib_adv *a)
 	c = cand_find(e, pe->id);
 	if (c == NULL) {
 		if (e->nc == e->capc) {
-			size_t cap = e->capc ? e->capc * 2 : 2;
-			struct rib_cand *v = realloc(e->c, cap * sizeof(*v));
+			size_t cap = e->capc * 2;
+			struct rib_cand *v = e->c == e->inl ?
+			    malloc(cap * sizeof(*v)) : realloc(e->c, cap * sizeof(*v));
 
 			if (v == NULL) {
 				ent_maybe_free(r, e);
 				return -ENOMEM;
 			}
+			if (e->c == e->inl)
+				memcpy(v, e->inl, e->nc * sizeof(*v));
 			e->c = v;
 			e->capc = cap;
 		}
@@ -475,7 +491,8 @@ rib_free(struct rib *r)
 		struct rib_ent *e = r->tab[i];
 
 		if (e != NULL && e != TOMB) {
-			free(e->c);
+			if (e->c != e->inl)
+				free(e->c);
 			free(e->have);
 			free(e);
 		}
@@ -612,6 +629,9 @@ rib_peer_routes(struct rib *r, uint64_t peer, const struct rib_adv *v, size_t n,
 		if (nn == 0 || rib_prefix_cmp(&nv[nn - 1].pfx, &nv[k].pfx) != 0)
 			nv[nn++] = nv[k];
 	peer_up(r, pe, now);
+	/* One rehash for a big set (a spoke's first), not one per doubling. */
+	if (nn > pe->nadv)
+		(void)tab_reserve(r, nn - pe->nadv);
 
 	/* Merge old (pe->adv) against new (nv), both sorted. */
 	while (i < pe->nadv || j < nn) {
