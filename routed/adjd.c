@@ -329,6 +329,7 @@ op_routes(struct adj *adj, const struct adj_prefix *v, size_t n, void *arg)
 		struct tunnel_ip nh, ours;
 		if (n > 0 && peer_inner(d, p, &ours, &nh) == 0 &&
 		    (p->mp_routes = calloc(n, sizeof(*p->mp_routes))) != NULL) {
+			(void)dp_mp_route_reserve(d->mp_dt, n);
 			for (size_t i = 0; i < n; i++) {
 				struct tunnel_prefix tp = { 0 };
 				struct tunnel_ip gw = nh;

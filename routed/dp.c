@@ -868,6 +868,12 @@ dp_mp_route_add(struct dp_tun *dt, const struct tunnel_prefix *prefix,
 }
 
 int
+dp_mp_route_reserve(struct dp_tun *dt, size_t n)
+{
+	return dt->routes ? lpm_reserve(dt->routes, n) : -EINVAL;
+}
+
+int
 dp_mp_route_del(struct dp_tun *dt, const struct tunnel_prefix *prefix)
 {
 	return dt->routes ? lpm_del(dt->routes, prefix) : -ENOENT;

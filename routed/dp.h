@@ -114,6 +114,8 @@ void dp_counters(struct dp *dp, struct dp_counters *c);
 int dp_mp_route_add(struct dp_tun *dt, const struct tunnel_prefix *prefix,
     const struct tunnel_ip *nexthop);
 int dp_mp_route_del(struct dp_tun *dt, const struct tunnel_prefix *prefix);
+/* Room for n more multipoint routes at once. */
+int dp_mp_route_reserve(struct dp_tun *dt, size_t n);
 
 /* Sends one NAT keepalive (RFC 3948 2.3) to a UDP-encapsulated link. */
 int dp_send_keepalive(struct dp *dp, const struct dp_link *l);

@@ -104,15 +104,17 @@ find(struct lpm *t, int v6, unsigned plen, const uint8_t *key, bool for_insert)
 	return for_insert ? tomb : NULL;
 }
 
+/* Room for `more` new entries (at most half full, tombstones counted). */
 static int
-grow(struct lpm *t)
+grow_for(struct lpm *t, size_t more)
 {
 	struct lpm_ent *old = t->v;
 	size_t oldcap = t->cap, cap = t->cap * 2;
 
-	if ((t->n + 1) * 2 <= t->cap && (t->n + t->tomb + 1) * 4 <= t->cap * 3)
+	if ((t->n + more) * 2 <= t->cap &&
+	    (t->n + t->tomb + more) * 4 <= t->cap * 3)
 		return 0;
-	while ((t->n + 1) * 2 > cap)
+	while ((t->n + more) * 2 > cap)
 		cap *= 2;
 	t->v = calloc(cap, sizeof(*t->v));
 	if (t->v == NULL) {
@@ -156,11 +158,11 @@ lpm_add(struct lpm *t, const struct tunnel_prefix *p,
 	if ((r = norm(p, &v6, key)) < 0)
 		return r;
 	pthread_rwlock_wrlock(&t->lock);
-	struct lpm_ent *e = find(t, v6, p->plen, key, false);
-	if (e == NULL) {
-		if ((r = grow(t)) < 0)
-			goto out;
-		e = find(t, v6, p->plen, key, true);
+	/* One probe: the entry if present, else where it goes. */
+	if ((r = grow_for(t, 1)) < 0)
+		goto out;
+	struct lpm_ent *e = find(t, v6, p->plen, key, true);
+	if (e->used != 1) {
 		if (e->used == 2)
 			t->tomb--;
 		e->used = 1;
@@ -178,6 +180,17 @@ lpm_add(struct lpm *t, const struct tunnel_prefix *p,
 	}
 	e->nexthop = *nexthop;
 out:
+	pthread_rwlock_unlock(&t->lock);
+	return r;
+}
+
+int
+lpm_reserve(struct lpm *t, size_t more)
+{
+	int r;
+
+	pthread_rwlock_wrlock(&t->lock);
+	r = grow_for(t, more);
 	pthread_rwlock_unlock(&t->lock);
 	return r;
 }

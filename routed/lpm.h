@@ -23,6 +23,8 @@ struct lpm;
 struct lpm *lpm_new(void);
 void lpm_free(struct lpm *t);
 /* Adds or replaces prefix -> nexthop.  Returns 0, -EINVAL or -ENOMEM. */
+/* Makes room for `more` additions at once (one resize for a big set). */
+int lpm_reserve(struct lpm *t, size_t more);
 int lpm_add(struct lpm *t, const struct tunnel_prefix *p,
     const struct tunnel_ip *nexthop);
 /* Returns 0 or -ENOENT. */
