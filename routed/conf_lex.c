@@ -174,19 +174,62 @@ conf_diag(struct conf_diag_list *d, enum conf_sev sev,
 	return 0;
 }
 
+static size_t
+name_hash(const char *s)
+{
+	size_t h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+/* Rebuilds the index of c->files at twice the size (kept under half full). */
+static int
+files_index_grow(struct conf *c)
+{
+	size_t cap = c->files_idx_cap ? c->files_idx_cap * 2 : 64;
+	size_t *idx = calloc(cap, sizeof(*idx));
+
+	if (idx == NULL)
+		return -1;
+	for (size_t i = 0; i < c->nfiles; i++) {
+		size_t k = name_hash(c->files[i]) & (cap - 1);
+		while (idx[k] != 0)
+			k = (k + 1) & (cap - 1);
+		idx[k] = i + 1;
+	}
+	free(c->files_idx);
+	c->files_idx = idx;
+	c->files_idx_cap = cap;
+	return 0;
+}
+
+/*
+ * One copy of each file name (every conf_loc points at it).  A hub with
+ * 10,000 files under sites.d interns 10,000 names: hashed, not scanned.
+ */
 const char *
 conf_intern(struct conf *c, const char *name)
 {
 	char **nf;
+	size_t k;
 
-	for (size_t i = 0; i < c->nfiles; i++)
-		if (strcmp(c->files[i], name) == 0)
-			return c->files[i];
-	nf = realloc(c->files, (c->nfiles + 1) * sizeof(*nf));
-	if (nf == NULL)
+	if ((c->nfiles + 1) * 2 > c->files_idx_cap && files_index_grow(c) < 0)
 		return NULL;
-	c->files = nf;
+	for (k = name_hash(name) & (c->files_idx_cap - 1); c->files_idx[k] != 0;
+	     k = (k + 1) & (c->files_idx_cap - 1))
+		if (strcmp(c->files[c->files_idx[k] - 1], name) == 0)
+			return c->files[c->files_idx[k] - 1];
+	/* grow the array by doubling: at powers of two */
+	if ((c->nfiles & (c->nfiles - 1)) == 0) {
+		nf = realloc(c->files, (c->nfiles ? c->nfiles * 2 : 1) * sizeof(*nf));
+		if (nf == NULL)
+			return NULL;
+		c->files = nf;
+	}
 	if ((c->files[c->nfiles] = strdup(name)) == NULL)
 		return NULL;
+	c->files_idx[k] = c->nfiles + 1;
 	return c->files[c->nfiles++];
 }

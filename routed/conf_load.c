@@ -93,17 +93,62 @@ join(const char *dir, const char *path)
 	return r;
 }
 
+/*
+ * Files already read (device, inode), to refuse one included twice: an
+ * open-addressing set, since a hub may include 10,000 files.
+ */
 struct seen {
 	dev_t dev;
 	ino_t ino;
+	bool used;
 };
+
+struct seen_set {
+	struct seen *v;
+	size_t n, cap;
+};
+
+static size_t
+seen_slot(const struct seen_set *s, dev_t dev, ino_t ino)
+{
+	size_t k = (size_t)(((uint64_t)dev * 0x9e3779b97f4a7c15ULL) ^
+	    ((uint64_t)ino * 0xc2b2ae3d27d4eb4fULL)) & (s->cap - 1);
+
+	while (s->v[k].used && !(s->v[k].dev == dev && s->v[k].ino == ino))
+		k = (k + 1) & (s->cap - 1);
+	return k;
+}
+
+/* 1 when (dev, ino) was there, 0 when added, -ENOMEM. */
+static int
+seen_add(struct seen_set *s, dev_t dev, ino_t ino)
+{
+	size_t k;
+
+	if ((s->n + 1) * 2 > s->cap) {
+		struct seen_set g = { .cap = s->cap ? s->cap * 2 : 64 };
+		if ((g.v = calloc(g.cap, sizeof(*g.v))) == NULL)
+			return -ENOMEM;
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->v[i].used)
+				g.v[seen_slot(&g, s->v[i].dev, s->v[i].ino)] = s->v[i];
+		g.n = s->n;
+		free(s->v);
+		*s = g;
+	}
+	k = seen_slot(s, dev, ino);
+	if (s->v[k].used)
+		return 1;
+	s->v[k] = (struct seen){ .dev = dev, .ino = ino, .used = true };
+	s->n++;
+	return 0;
+}
 
 static int
 load_includes(struct conf *c, const struct stat *mainst,
     struct conf_diag_list *d)
 {
-	struct seen *seen = NULL;
-	size_t nseen = 0;
+	struct seen_set seen = { 0 };
 	int ret = 0;
 
 	for (size_t i = 0; i < c->nincludes; i++) {
@@ -132,8 +177,8 @@ load_includes(struct conf *c, const struct stat *mainst,
 			const char *path = g.gl_pathv[k];
 			struct stat st;
 			char *text = NULL;
-			size_t len = 0, j;
-			struct seen *ns;
+			size_t len = 0;
+			int j;
 
 			r = read_file(path, CONF_FILE_MAX, &text, &len, &st,
 			    true);
@@ -153,25 +198,17 @@ load_includes(struct conf *c, const struct stat *mainst,
 				free(text);
 				continue;
 			}
-			for (j = 0; j < nseen; j++)
-				if (seen[j].dev == st.st_dev &&
-				    seen[j].ino == st.st_ino)
-					break;
-			if (j < nseen) {
+			if ((j = seen_add(&seen, st.st_dev, st.st_ino)) < 0) {
+				free(text);
+				ret = -ENOMEM;
+				break;
+			}
+			if (j == 1) {
 				conf_diag(d, CONF_ERROR, &inc->loc,
 				    "%s is included twice", path);
 				free(text);
 				continue;
 			}
-			ns = realloc(seen, (nseen + 1) * sizeof(*ns));
-			if (ns == NULL) {
-				free(text);
-				ret = -ENOMEM;
-				break;
-			}
-			seen = ns;
-			seen[nseen].dev = st.st_dev;
-			seen[nseen++].ino = st.st_ino;
 			r = conf_parse_into(c, path, text, len, 0, d);
 			free(text);
 			if (r == -ENOMEM) {
@@ -184,7 +221,7 @@ load_includes(struct conf *c, const struct stat *mainst,
 		if (ret != 0)
 			break;
 	}
-	free(seen);
+	free(seen.v);
 	return ret;
 }
 

@@ -282,6 +282,8 @@ struct conf {
 	size_t nincludes;
 	char **files; /* every file name read; conf_loc.file points here */
 	size_t nfiles;
+	size_t *files_idx; /* open-addressing index into files (+1; 0 empty) */
+	size_t files_idx_cap;
 	char *dir; /* directory relative secret paths resolve against */
 };
 
