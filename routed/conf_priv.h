@@ -53,6 +53,26 @@ int conf_parse_addr(const char *s, int family, struct conf_addr *out,
     char *err, size_t errlen);
 int conf_parse_prefix(const char *s, struct conf_prefix *out, char *err,
     size_t errlen);
+/*
+ * The second pass (conf_check.c, conf_pairs.c): its context, diagnostics at
+ * a location, and where a keyword of a stanza was written.
+ */
+struct conf_cctx {
+	struct conf *c;
+	struct conf_diag_list *d;
+	int ret;
+};
+void conf_cerr(struct conf_cctx *x, const struct conf_loc *l, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
+void conf_cnote(struct conf_cctx *x, const struct conf_loc *l, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
+int conf_kwi(const char *name, int st);
+bool conf_kw_isset(uint64_t set, const char *name, int st);
+const struct conf_loc *conf_kw_where(const struct conf_loc *at, const char *name,
+    int st);
+/* conf_pairs.c: duplicates and overlaps between stanzas, O(n log n). */
+void conf_check_pairs(struct conf_cctx *x);
+
 int conf_check_name(const char *s, char *err, size_t errlen);
 int conf_check_ifname(const char *s, char *err, size_t errlen);
 int conf_check_path(const char *s, char *err, size_t errlen);
