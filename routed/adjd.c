@@ -63,12 +63,6 @@ ip_str(const struct tunnel_ip *ip, char *buf, size_t len)
 	return inet_ntop(ip->family, ip->u.b, buf, (socklen_t)len);
 }
 
-static const char *
-peer_kind(const struct peer *p)
-{
-	return p->hub ? "hub" : "spoke";
-}
-
 /* Our inner address and the neighbour's, of one family (v4 preferred). */
 static int
 peer_inner(const struct gripd *d, const struct peer *p, struct tunnel_ip *ours,
@@ -648,7 +642,7 @@ adjd_peer_start(struct gripd *d, struct peer *p, uint64_t now)
 		return 0;
 	if (peer_inner(d, p, &ours, &theirs) < 0) {
 		log_warn("%s %s: no inner address pair of one family: no adjacency",
-		    peer_kind(p), p->name);
+		    peer_kind_name(p->kind), p->name);
 		return -ENOENT;
 	}
 	if (p->tun != NULL) {
@@ -656,7 +650,7 @@ adjd_peer_start(struct gripd *d, struct peer *p, uint64_t now)
 		if (p->sock < 0) {
 			char b[INET6_ADDRSTRLEN];
 			log_err("%s %s: cannot open the adjacency socket on %s port "
-				"%u: %s", peer_kind(p), p->name,
+				"%u: %s", peer_kind_name(p->kind), p->name,
 			    ip_str(&ours, b, sizeof(b)), s->adj_port, strerror(-p->sock));
 			r = p->sock;
 			p->sock = -1;
@@ -666,7 +660,7 @@ adjd_peer_start(struct gripd *d, struct peer *p, uint64_t now)
 			.cb = p2p_sock_cb, .arg = p };
 		loop_io_add(d->loop, &p->sock_io);
 	}
-	snprintf(name, sizeof(name), "%s %s", peer_kind(p), p->name);
+	snprintf(name, sizeof(name), "%s %s", peer_kind_name(p->kind), p->name);
 	cfg.name = name;
 	cfg.router_id = router_id(s);
 	cfg.epoch = d->epoch;

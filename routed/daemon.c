@@ -50,7 +50,7 @@ gripd_peer_find(struct gripd *d, const char *name)
 	return NULL;
 }
 
-static const char *
+const char *
 peer_kind_name(enum peer_kind k)
 {
 	return k == PEER_HUB ? "hub" : "spoke";

@@ -132,6 +132,8 @@ void gripd_free_peers(struct gripd *d);
 /* Applies log level, destination and debug switches from conf. */
 void gripd_apply_logging(struct gripd *d);
 struct peer *gripd_peer_find(struct gripd *d, const char *name);
+/* "hub" or "spoke", for log lines. */
+const char *peer_kind_name(enum peer_kind k);
 
 /*
  * Datapath set-up (peer.c).  gripd_dp_open runs as root (sockets);

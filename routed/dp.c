@@ -867,6 +867,15 @@ dp_mp_route_add(struct dp_tun *dt, const struct tunnel_prefix *prefix,
 	return lpm_add(dt->routes, prefix, nexthop);
 }
 
+void
+dp_mp_route_walk(struct dp_tun *dt,
+    void (*cb)(const struct tunnel_prefix *p, const struct tunnel_ip *nexthop,
+	void *arg), void *arg)
+{
+	if (dt->routes)
+		lpm_walk(dt->routes, cb, arg);
+}
+
 int
 dp_mp_route_reserve(struct dp_tun *dt, size_t n)
 {

@@ -114,6 +114,10 @@ void dp_counters(struct dp *dp, struct dp_counters *c);
 int dp_mp_route_add(struct dp_tun *dt, const struct tunnel_prefix *prefix,
     const struct tunnel_ip *nexthop);
 int dp_mp_route_del(struct dp_tun *dt, const struct tunnel_prefix *prefix);
+/* Every multipoint route, as the datapath has it. */
+void dp_mp_route_walk(struct dp_tun *dt,
+    void (*cb)(const struct tunnel_prefix *p, const struct tunnel_ip *nexthop,
+	void *arg), void *arg);
 /* Room for n more multipoint routes at once. */
 int dp_mp_route_reserve(struct dp_tun *dt, size_t n);
 

@@ -220,6 +220,26 @@ lpm_del(struct lpm *t, const struct tunnel_prefix *p)
 	return r;
 }
 
+void
+lpm_walk(struct lpm *t,
+    void (*cb)(const struct tunnel_prefix *p, const struct tunnel_ip *nexthop,
+	void *arg), void *arg)
+{
+	pthread_rwlock_rdlock(&t->lock);
+	for (size_t i = 0; i < t->cap; i++) {
+		const struct lpm_ent *e = &t->v[i];
+		struct tunnel_prefix p = { 0 };
+
+		if (e->used != 1)
+			continue;
+		p.addr.family = e->family_v6 ? AF_INET6 : AF_INET;
+		memcpy(p.addr.u.b, e->key, 16);
+		p.plen = e->plen;
+		cb(&p, &e->nexthop, arg);
+	}
+	pthread_rwlock_unlock(&t->lock);
+}
+
 int
 lpm_lookup(struct lpm *t, const struct tunnel_ip *dst, struct tunnel_ip *nexthop)
 {

@@ -22,11 +22,15 @@ struct lpm;
 /* Returns an empty table, or NULL. */
 struct lpm *lpm_new(void);
 void lpm_free(struct lpm *t);
-/* Adds or replaces prefix -> nexthop.  Returns 0, -EINVAL or -ENOMEM. */
 /* Makes room for `more` additions at once (one resize for a big set). */
 int lpm_reserve(struct lpm *t, size_t more);
+/* Adds or replaces prefix -> nexthop.  Returns 0, -EINVAL or -ENOMEM. */
 int lpm_add(struct lpm *t, const struct tunnel_prefix *p,
     const struct tunnel_ip *nexthop);
+/* Calls cb for every entry (read-locked: cb must not change the table). */
+void lpm_walk(struct lpm *t,
+    void (*cb)(const struct tunnel_prefix *p, const struct tunnel_ip *nexthop,
+	void *arg), void *arg);
 /* Returns 0 or -ENOENT. */
 int lpm_del(struct lpm *t, const struct tunnel_prefix *p);
 /* Longest match for dst: 0 with *nexthop set, or -ENOENT. */

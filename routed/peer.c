@@ -199,12 +199,6 @@ sa_params(const struct peer *p, const struct conf_manual_sa *m, enum esp_dir dir
 	sp->cookie = (void *)l;
 }
 
-static const char *
-peer_kind(const struct peer *p)
-{
-	return p->hub ? "hub" : "spoke";
-}
-
 static int
 install_manual_sas(struct gripd *d, struct peer *p, const struct conf_manual_sa *in,
     const struct conf_manual_sa *out, uint64_t now)
@@ -232,19 +226,19 @@ install_manual_sas(struct gripd *d, struct peer *p, const struct conf_manual_sa 
 	if (d->seqstore.dir[0] == '\0' &&
 	    seqstore_init(&d->seqstore, seqstore_default_dir(), 0) < 0) {
 		log_err("%s %s: outbound SA 0x%08x not installed, tunnel stays "
-			"down: state directory %s: path too long", peer_kind(p),
+			"down: state directory %s: path too long", peer_kind_name(p->kind),
 		    p->name, out->spi, seqstore_default_dir());
 		return -ENAMETOOLONG;
 	}
 	sa_params(p, out, ESP_DIR_OUT, &sp);
-	snprintf(label, sizeof(label), "%s %s SPI 0x%08x", peer_kind(p), p->name,
+	snprintf(label, sizeof(label), "%s %s SPI 0x%08x", peer_kind_name(p->kind), p->name,
 	    out->spi);
 	r = seqstore_sa_open(&d->seqstore, &p->seq, &sp, label, err,
 	    sizeof(err));
 	if (r < 0) {
 		explicit_bzero(&sp, sizeof(sp));
 		log_err("%s %s: outbound SA 0x%08x not installed, tunnel stays "
-			"down: %s", peer_kind(p), p->name, out->spi, err);
+			"down: %s", peer_kind_name(p->kind), p->name, out->spi, err);
 		return r;
 	}
 	start = sp.seq_start;
@@ -257,7 +251,7 @@ install_manual_sas(struct gripd *d, struct peer *p, const struct conf_manual_sa 
 		return r;
 	}
 	log_info("%s %s: SA 0x%08x out: sequence numbers from %" PRIu64
-		 " (reserved below %" PRIu64 " in %s)", peer_kind(p), p->name,
+		 " (reserved below %" PRIu64 " in %s)", peer_kind_name(p->kind), p->name,
 	    out->spi, start, p->seq.limit, p->seq.path);
 	p->sa_out = true;
 	p->spi_out = out->spi;
@@ -281,7 +275,7 @@ remove_sas(struct gripd *d, struct peer *p)
 	}
 	if (seqstore_sa_close(&d->seqstore, &p->seq, next, err, sizeof(err)) < 0)
 		log_warn("%s %s: %s (the record keeps the larger reservation)",
-		    peer_kind(p), p->name, err);
+		    peer_kind_name(p->kind), p->name, err);
 	p->sa_in = p->sa_out = false;
 }
 
@@ -730,7 +724,7 @@ seq_reserve(struct gripd *d, struct peer *p)
 	if (held && !p->seq.held)
 		log_warn("%s %s: SA 0x%08x out: reached the end of its reserved "
 			 "sequence numbers (%" PRIu64 "): packets refused until "
-			 "the reservation is extended", peer_kind(p), p->name,
+			 "the reservation is extended", peer_kind_name(p->kind), p->name,
 		    p->spi_out, old);
 	p->seq.held = held;
 	r = seqstore_sa_update(&d->seqstore, &p->seq, next, err, sizeof(err));
@@ -739,10 +733,10 @@ seq_reserve(struct gripd *d, struct peer *p)
 	if (r < 0 && !p->seq.failing)
 		log_err("%s %s: SA 0x%08x out: %s; outbound traffic will stop "
 			"at sequence number %" PRIu64 " rather than reuse one",
-		    peer_kind(p), p->name, p->spi_out, err, p->seq.limit);
+		    peer_kind_name(p->kind), p->name, p->spi_out, err, p->seq.limit);
 	else if (r >= 0 && p->seq.failing)
 		log_notice("%s %s: SA 0x%08x out: sequence numbers reserved "
-			   "again (below %" PRIu64 ")", peer_kind(p), p->name,
+			   "again (below %" PRIu64 ")", peer_kind_name(p->kind), p->name,
 		    p->spi_out, p->seq.limit);
 	p->seq.failing = r < 0;
 }

@@ -47,13 +47,11 @@
 #include <gripd/privs.h>
 #include <gripd/tun.h>
 
-#include "addr.h"
 #include "daemon.h"
 #include "handoff.h"
 #include "zclient.h"
 
 #define RESTART_DRAIN_MS 50
-#define RESTART_STALE_DEFAULT_S 120
 
 struct restored_mp {
 	struct tunnel_prefix pfx;
@@ -64,9 +62,7 @@ struct restored_mp {
 static uint32_t
 restart_time_s(const struct gripd *d)
 {
-	const struct conf_site *s = d->conf->site;
-
-	return s && s->gr_restart_s ? s->gr_restart_s : RESTART_STALE_DEFAULT_S;
+	return d->conf->site ? d->conf->site->gr_restart_s : CONF_DEF_GR_RESTART_S;
 }
 
 static bool
@@ -76,10 +72,20 @@ fmt_ip(const struct tunnel_ip *ip, char *buf, size_t len)
 }
 
 static void
+save_mp(const struct tunnel_prefix *tp, const struct tunnel_ip *nh, void *arg)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+	(void)arg;
+	if (fmt_ip(&tp->addr, a, sizeof(a)) && fmt_ip(nh, b, sizeof(b)))
+		handoff_printf("mp %s/%u %s", a, tp->plen, b);
+}
+
+static void
 restart_exec_cb(struct loop_timer *t, uint64_t now)
 {
 	struct gripd *d = t->arg;
-	char err[256], a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], name[32];
+	char err[256], name[32];
 	const int *pool;
 	unsigned npool;
 	int r = 0;
@@ -92,18 +98,9 @@ restart_exec_cb(struct loop_timer *t, uint64_t now)
 	}
 	handoff_printf("epoch %u", d->epoch);
 	handoff_printf("restarts %u", d->restarts + 1);
-	for (struct peer *p = d->peers; p; p = p->next)
-		for (size_t i = 0; i < p->n_mp_routes; i++) {
-			struct tunnel_ip nh;
-			const struct tunnel_prefix *tp = &p->mp_routes[i];
-			if (!fmt_ip(&tp->addr, a, sizeof(a)))
-				continue;
-			/* the next hop is the spoke's inner address of that family */
-			addr_from_conf(tp->addr.family == AF_INET ? &p->spoke->tun4 :
-			    &p->spoke->tun6, &nh);
-			if (nh.family == tp->addr.family && fmt_ip(&nh, b, sizeof(b)))
-				handoff_printf("mp %s/%u %s", a, tp->plen, b);
-		}
+	/* the hub's multipoint routes, exactly as the datapath has them */
+	if (d->mp_dt)
+		dp_mp_route_walk(d->mp_dt, save_mp, NULL);
 	if (d->ctl)
 		r = handoff_add("ctl", ctl_listen_fd(d->ctl));
 	if (r == 0 && d->dp && (r = dp_handoff(d->dp)) == 0)
@@ -280,28 +277,78 @@ gripd_restart_restore(struct gripd *d)
 			   "re-announce them", d->restarts, d->epoch, n);
 }
 
-static bool
-announced(const struct gripd *d, const struct tunnel_prefix *tp)
+static int
+cmp_pfx(const void *a, const void *b)
 {
+	const struct tunnel_prefix *x = a, *y = b;
+
+	if (x->addr.family != y->addr.family)
+		return x->addr.family < y->addr.family ? -1 : 1;
+	if (x->plen != y->plen)
+		return x->plen < y->plen ? -1 : 1;
+	return memcmp(x->addr.u.b, y->addr.u.b, 16);
+}
+
+static int
+cmp_restored(const void *a, const void *b)
+{
+	return cmp_pfx(&((const struct restored_mp *)a)->pfx,
+	    &((const struct restored_mp *)b)->pfx);
+}
+
+/*
+ * The prefixes some neighbour announced again, sorted, in *out (NULL when
+ * none).  -ENOMEM: unknown, so nothing may be swept.
+ */
+static int
+announced_sorted(const struct gripd *d, struct tunnel_prefix **out, size_t *np)
+{
+	struct tunnel_prefix *v;
+	size_t n = 0;
+
 	for (const struct peer *p = d->peers; p; p = p->next)
-		for (size_t i = 0; i < p->n_mp_routes; i++)
-			if (p->mp_routes[i].plen == tp->plen &&
-			    p->mp_routes[i].addr.family == tp->addr.family &&
-			    memcmp(p->mp_routes[i].addr.u.b, tp->addr.u.b,
-				tp->addr.family == AF_INET ? 4 : 16) == 0)
-				return true;
-	return false;
+		n += p->n_mp_routes;
+	*np = 0;
+	*out = NULL;
+	if (n == 0)
+		return 0;
+	if ((v = malloc(n * sizeof(*v))) == NULL)
+		return -ENOMEM;
+	for (const struct peer *p = d->peers; p; p = p->next)
+		for (size_t i = 0; i < p->n_mp_routes; i++) {
+			v[*np] = p->mp_routes[i];
+			memset(v[*np].addr.u.b + (v[*np].addr.family == AF_INET ? 4 : 16),
+			    0, v[*np].addr.family == AF_INET ? 12 : 0);
+			(*np)++;
+		}
+	qsort(v, *np, sizeof(*v), cmp_pfx);
+	*out = v;
+	return 0;
 }
 
 void
 gripd_restart_converged(struct gripd *d)
 {
-	size_t swept = 0;
+	struct tunnel_prefix *ann;
+	size_t swept = 0, na, j = 0;
 
-	for (size_t i = 0; i < d->nrestored; i++)
-		if (d->mp_dt && !announced(d, &d->restored[i].pfx) &&
-		    dp_mp_route_del(d->mp_dt, &d->restored[i].pfx) == 0)
+	/* restored minus announced: a merge of two sorted lists */
+	if (announced_sorted(d, &ann, &na) < 0) {
+		log_err("restart: out of memory: carried-over multipoint routes "
+			"kept");
+		return;
+	}
+	if (d->nrestored > 1)
+		qsort(d->restored, d->nrestored, sizeof(*d->restored), cmp_restored);
+	for (size_t i = 0; i < d->nrestored && d->mp_dt; i++) {
+		while (j < na && cmp_pfx(&ann[j], &d->restored[i].pfx) < 0)
+			j++;
+		if (j < na && cmp_pfx(&ann[j], &d->restored[i].pfx) == 0)
+			continue;
+		if (dp_mp_route_del(d->mp_dt, &d->restored[i].pfx) == 0)
 			swept++;
+	}
+	free(ann);
 	if (d->nrestored)
 		log_notice("restart: %zu of %zu carried-over multipoint route(s) "
 			   "not announced again: removed", swept, d->nrestored);

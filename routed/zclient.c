@@ -1040,6 +1040,8 @@ zclient_update_complete(struct zclient *zc)
  */
 #define ZCLIENT_HANDOFF_MS 200
 
+static void zc_drain(struct zclient *zc, uint64_t ms, bool answers);
+
 int
 zclient_restart_handoff(struct zclient *zc, uint32_t stale_s)
 {
@@ -1052,16 +1054,7 @@ zclient_restart_handoff(struct zclient *zc, uint32_t stale_s)
 	if ((err = zc_queue_gr(zc)) != 0)
 		return err;
 	/* Written, not answered: nothing from zebra is awaited here. */
-	uint64_t end = loop_clock_ms() + ZCLIENT_HANDOFF_MS, now;
-	struct pollfd pfd = { .fd = zc->io.fd, .events = POLLOUT };
-	while (zc->conn == ZC_UP && zc->otail > zc->ohead) {
-		if (zc_flush(zc) != 0 || zc->otail == zc->ohead)
-			break;
-		now = loop_clock_ms();
-		if (now >= end)
-			break;
-		(void)poll(&pfd, 1, (int)(end - now));
-	}
+	zc_drain(zc, ZCLIENT_HANDOFF_MS, false);
 	return zc->ohead == zc->otail ? 0 : -EAGAIN;
 }
 
@@ -1106,20 +1099,26 @@ zclient_get_stats(const struct zclient *zc, struct zclient_stats *st)
 }
 
 /*
- * Blocks until the queue is written and zebra has answered every delete
- * (zebra drops what it has not processed when the socket closes, and with
- * GR on it would keep those routes), or ZCLIENT_DRAIN_MS passed.
+ * Blocks until the queue is written and, with answers, until zebra has
+ * answered every delete (zebra drops what it has not processed when the
+ * socket closes, and with GR on it would keep those routes), or ms passed.
  */
-static void
-zc_drain(struct zclient *zc)
+/* Bytes still to write, or (answers) deletes zebra has not answered. */
+static bool
+zc_pending(const struct zclient *zc, bool answers)
 {
-	uint64_t end = loop_clock_ms() + ZCLIENT_DRAIN_MS, now;
+	return zc->otail > zc->ohead || (answers && zc->withdraw_pending > 0);
+}
+
+static void
+zc_drain(struct zclient *zc, uint64_t ms, bool answers)
+{
+	uint64_t end = loop_clock_ms() + ms, now;
 	struct pollfd pfd = {.fd = zc->io.fd};
 
-	while (zc->conn != ZC_DOWN &&
-	    (zc->otail > zc->ohead || zc->withdraw_pending > 0)) {
-		if (zc_flush(zc) != 0)
-			return;
+	while (zc->conn != ZC_DOWN && zc_pending(zc, answers)) {
+		if (zc_flush(zc) != 0 || !zc_pending(zc, answers))
+			return; /* nothing left to wait for: no poll */
 		now = loop_clock_ms();
 		if (now >= end) {
 			log_warn("zebra: %zu withdrawals unanswered, %zu bytes "
@@ -1171,7 +1170,7 @@ zclient_free(struct zclient *zc, bool withdraw)
 					n++;
 		zc_free_routes(zc);
 		zc->withdraw_pending = n;
-		zc_drain(zc);
+		zc_drain(zc, ZCLIENT_DRAIN_MS, true);
 		log_info("zebra: withdrew %zu routes", n - zc->withdraw_pending);
 	}
 	if (zc->io.fd >= 0) {

@@ -7,6 +7,7 @@
 # /etc/frr or /run/frr, and no init system is involved.
 #
 #   frr_available            FRR 8.x daemons, vtysh and user frr are present
+#   frr_require              installs FRR when missing, or skips the test (77)
 #   frr_conf NAME DAEMON     writes $T/frr-NAME/DAEMON.conf from stdin, after
 #                            `log file .../DAEMON.log` (ms timestamps)
 #   frr_start NS NAME DAEMONS...
@@ -23,6 +24,14 @@ FRR_NAMES=()
 frr_available() {
 	[ -x "$FRR_BIN/zebra" ] && [ -x "$FRR_BIN/bgpd" ] && [ -x "$FRR_BIN/bfdd" ] &&
 		command -v vtysh >/dev/null && getent passwd frr >/dev/null
+}
+
+# frr_require: installs FRR if it is missing (scripts/deps-frr.sh), or
+# skips the test (exit 77) when it cannot be installed.
+frr_require() {
+	frr_available && return 0
+	"$GRIPD_SRC/scripts/deps-frr.sh" >/dev/null 2>&1 || true
+	frr_available || { echo "SKIP: FRR not installed and not installable"; exit 77; }
 }
 
 _frr_dir() {

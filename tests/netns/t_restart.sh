@@ -20,10 +20,7 @@ require_root
 . "$(dirname "$0")/topo.sh"
 . "$(dirname "$0")/frr.sh"
 [ -x "$STOPWATCH" ] || { echo "SKIP: no stopwatch"; exit 77; }
-if ! frr_available; then
-	"$GRIPD_SRC/scripts/deps-frr.sh" >/dev/null 2>&1 || true
-	frr_available || { echo "SKIP: FRR not installed and not installable"; exit 77; }
-fi
+frr_require
 
 topo_links
 topo_frr
