@@ -11,7 +11,7 @@
  *
  * A peer's new complete set is merged against its previous sorted set, so
  * an update costs O(n log n) in the size of that peer's set, not in the
- * size of the table.  Every change re-runs the decision of the prefixes it
+ * size of the table (O(n) when the set arrives sorted).  Every change re-runs the decision of the prefixes it
  * touched (rib_select) at once and queues them as dirty; the caller then
  * asks for the kernel operations (rib_fib_plan) and reports how they went
  * (rib_fib_done), which is the only way "installed" changes.
@@ -68,6 +68,12 @@ struct rib {
 	/* peers */
 	struct rib_peer **peers;
 	size_t npeers, cappeers;
+	/*
+	 * The entry ent_find() returned last: a sync asks for the same prefix
+	 * several times in a row (rib_cands, rib_fib_plan, rib_fib_done).  A
+	 * lookup memo, not state; cleared when its entry is freed.
+	 */
+	struct rib_ent *last;
 	/* dirty queue (FIFO of prefixes; entries carry a dirty flag) */
 	struct rib_prefix *dq;
 	size_t dhead, dn, dcap;
@@ -167,14 +173,18 @@ ent_find(const struct rib *r, const struct rib_prefix *p)
 {
 	if (r->cap == 0)
 		return NULL;
+	if (r->last != NULL && rib_prefix_cmp(&r->last->p, p) == 0)
+		return r->last;
 	for (size_t i = pfx_hash(p) & (r->cap - 1);;
 	     i = (i + 1) & (r->cap - 1)) {
 		struct rib_ent *e = r->tab[i];
 
 		if (e == NULL)
 			return NULL;
-		if (e != TOMB && rib_prefix_cmp(&e->p, p) == 0)
+		if (e != TOMB && rib_prefix_cmp(&e->p, p) == 0) {
+			((struct rib *)r)->last = e; /* the memo only */
 			return e;
+		}
 	}
 }
 
@@ -254,6 +264,8 @@ ent_maybe_free(struct rib *r, struct rib_ent *e)
 		}
 	}
 	r->n--;
+	if (r->last == e)
+		r->last = NULL;
 	if (e->c != e->inl)
 		free(e->c);
 	free(e->have);
@@ -599,6 +611,17 @@ adv_cmp(const void *pa, const void *pb)
 	return a->metric < b->metric ? -1 : a->metric > b->metric;
 }
 
+/* Sorts v by adv_cmp; a set that came sorted (the usual) costs O(n). */
+static void
+adv_sort(struct rib_adv *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (adv_cmp(&v[i - 1], &v[i]) > 0) {
+			qsort(v, n, sizeof(*v), adv_cmp);
+			return;
+		}
+}
+
 int
 rib_peer_routes(struct rib *r, uint64_t peer, const struct rib_adv *v, size_t n,
     uint64_t now)
@@ -622,8 +645,7 @@ rib_peer_routes(struct rib *r, uint64_t peer, const struct rib_adv *v, size_t n,
 			return -EINVAL;
 		}
 	}
-	if (n > 1)
-		qsort(nv, n, sizeof(*nv), adv_cmp);
+	adv_sort(nv, n);
 	/* Unique by prefix; the sort put the lowest metric first. */
 	for (size_t k = 0; k < n; k++)
 		if (nn == 0 || rib_prefix_cmp(&nv[nn - 1].pfx, &nv[k].pfx) != 0)
