@@ -21,6 +21,19 @@ prefix_from_conf(const struct conf_prefix *p, struct tunnel_prefix *tp)
 	tp->plen = p->len;
 }
 
+int
+prefix_cmp(const void *a, const void *b)
+{
+	const struct tunnel_prefix *x = a, *y = b;
+
+	if (x->addr.family != y->addr.family)
+		return x->addr.family < y->addr.family ? -1 : 1;
+	if (x->plen != y->plen)
+		return x->plen < y->plen ? -1 : 1;
+	return memcmp(x->addr.u.b, y->addr.u.b,
+	    x->addr.family == AF_INET ? 4 : 16);
+}
+
 socklen_t
 addr_to_sockaddr(const struct tunnel_ip *ip, uint16_t port,
     struct sockaddr_storage *ss)

@@ -18,5 +18,11 @@ void prefix_from_conf(const struct conf_prefix *p, struct tunnel_prefix *tp);
 /* Fills ss with ip and port (host order); returns the length to pass. */
 socklen_t addr_to_sockaddr(const struct tunnel_ip *ip, uint16_t port,
     struct sockaddr_storage *ss);
+/*
+ * qsort() order of struct tunnel_prefix (or of a struct that starts with
+ * one): family, length, then the address bytes of the family (bytes past
+ * an IPv4 address are not compared).
+ */
+int prefix_cmp(const void *a, const void *b);
 
 #endif

@@ -57,7 +57,8 @@ struct peer {
 	struct loop_timer adj_timer;
 	int sock;               /* p2p: its own UDP socket; hub spokes: -1 */
 	struct loop_io sock_io;
-	struct tunnel_prefix *mp_routes; /* hub: prefixes routed to it on grip-mp */
+	/* hub: prefixes routed to it on grip-mp, sorted (prefix_cmp), unique */
+	struct tunnel_prefix *mp_routes;
 	size_t n_mp_routes;
 	size_t gr_stale_routes; /* graceful restart: routes kept for it */
 };

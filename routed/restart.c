@@ -47,6 +47,7 @@
 #include <gripd/privs.h>
 #include <gripd/tun.h>
 
+#include "addr.h"
 #include "daemon.h"
 #include "handoff.h"
 #include "zclient.h"
@@ -278,21 +279,9 @@ gripd_restart_restore(struct gripd *d)
 }
 
 static int
-cmp_pfx(const void *a, const void *b)
-{
-	const struct tunnel_prefix *x = a, *y = b;
-
-	if (x->addr.family != y->addr.family)
-		return x->addr.family < y->addr.family ? -1 : 1;
-	if (x->plen != y->plen)
-		return x->plen < y->plen ? -1 : 1;
-	return memcmp(x->addr.u.b, y->addr.u.b, 16);
-}
-
-static int
 cmp_restored(const void *a, const void *b)
 {
-	return cmp_pfx(&((const struct restored_mp *)a)->pfx,
+	return prefix_cmp(&((const struct restored_mp *)a)->pfx,
 	    &((const struct restored_mp *)b)->pfx);
 }
 
@@ -315,13 +304,9 @@ announced_sorted(const struct gripd *d, struct tunnel_prefix **out, size_t *np)
 	if ((v = malloc(n * sizeof(*v))) == NULL)
 		return -ENOMEM;
 	for (const struct peer *p = d->peers; p; p = p->next)
-		for (size_t i = 0; i < p->n_mp_routes; i++) {
-			v[*np] = p->mp_routes[i];
-			memset(v[*np].addr.u.b + (v[*np].addr.family == AF_INET ? 4 : 16),
-			    0, v[*np].addr.family == AF_INET ? 12 : 0);
-			(*np)++;
-		}
-	qsort(v, *np, sizeof(*v), cmp_pfx);
+		for (size_t i = 0; i < p->n_mp_routes; i++)
+			v[(*np)++] = p->mp_routes[i];
+	qsort(v, *np, sizeof(*v), prefix_cmp);
 	*out = v;
 	return 0;
 }
@@ -341,9 +326,9 @@ gripd_restart_converged(struct gripd *d)
 	if (d->nrestored > 1)
 		qsort(d->restored, d->nrestored, sizeof(*d->restored), cmp_restored);
 	for (size_t i = 0; i < d->nrestored && d->mp_dt; i++) {
-		while (j < na && cmp_pfx(&ann[j], &d->restored[i].pfx) < 0)
+		while (j < na && prefix_cmp(&ann[j], &d->restored[i].pfx) < 0)
 			j++;
-		if (j < na && cmp_pfx(&ann[j], &d->restored[i].pfx) == 0)
+		if (j < na && prefix_cmp(&ann[j], &d->restored[i].pfx) == 0)
 			continue;
 		if (dp_mp_route_del(d->mp_dt, &d->restored[i].pfx) == 0)
 			swept++;
