@@ -924,6 +924,17 @@ adj_set_prefixes(
 	for (i = 0; i < n; i++)
 		if (adj_prefix_check(&v[i], NULL, 0) != 0)
 			return -EINVAL;
+	/* the same set again (a reload that did not touch it): no new version */
+	if (adj->our_have && n == adj->our_n) {
+		for (i = 0; i < n; i++)
+			if (v[i].family != adj->our[i].family ||
+			    v[i].plen != adj->our[i].plen ||
+			    v[i].metric != adj->our[i].metric ||
+			    memcmp(v[i].addr.b, adj->our[i].addr.b, 16) != 0)
+				break;
+		if (i == n)
+			return 0;
+	}
 	if (n > 0) {
 		copy = malloc(n * sizeof(*copy));
 		if (copy == NULL)
@@ -933,6 +944,7 @@ adj_set_prefixes(
 	free(adj->our);
 	adj->our = copy;
 	adj->our_n = n;
+	adj->our_have = true;
 	if (adj->state == ADJ_UP)
 		update_start(adj, now);
 	return 0;

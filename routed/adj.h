@@ -213,6 +213,7 @@ struct adj {
 	/* our advertised set */
 	struct adj_prefix *our;
 	size_t our_n;
+	bool our_have; /* adj_set_prefixes() was called */
 	uint32_t our_version;
 	size_t *frag_start; /* fragment i is our[frag_start[i]..[i + 1]) */
 	size_t frag_count;

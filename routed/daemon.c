@@ -292,36 +292,70 @@ conf_text(const struct conf *c)
 	return buf;
 }
 
-/*
- * True when the new configuration differs from the running one only in
- * the site's graceful-restart settings: those are read by the adjacencies
- * when they act, so no tunnel needs to restart for them.
- */
+/* What a site change may touch without restarting a tunnel. */
+enum {
+	SITE_SOFT_GR = 1,	 /* graceful-restart settings */
+	SITE_SOFT_ADVERTISE = 2, /* advertise lines: a new UPDATE */
+};
+
 static bool
-site_gr_only_change(const struct conf *old, struct conf *nc)
+adverts_equal(const struct conf_site *a, const struct conf_site *b)
+{
+	if (a->nadverts != b->nadverts)
+		return false;
+	for (size_t i = 0; i < a->nadverts; i++) {
+		const struct conf_advert *x = &a->adverts[i], *y = &b->adverts[i];
+
+		if (x->is_default != y->is_default || x->metric != y->metric ||
+		    x->pfx.addr.family != y->pfx.addr.family ||
+		    x->pfx.len != y->pfx.len ||
+		    memcmp(x->pfx.addr.a, y->pfx.addr.a, 16) != 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * When the new configuration differs from the running one only in the
+ * site's graceful-restart settings and/or its advertise lines, which SITE_SOFT_*
+ * changed; 0 when anything else in it changed too.  The graceful-restart
+ * settings are read by the adjacencies when they act, and a new advertised
+ * set goes out as an UPDATE: no tunnel needs to restart for either.
+ */
+static unsigned
+site_soft_change(const struct conf *old, struct conf *nc)
 {
 	struct conf_site *s = nc->site, saved;
 	const struct conf_site *o = old->site;
+	unsigned what = 0;
 	char *a, *b;
 	bool same;
 
 	if (s == NULL || o == NULL)
-		return false;
+		return 0;
+	if (s->gr_restart_s != o->gr_restart_s || s->gr_helper != o->gr_helper ||
+	    s->gr_restart_set != o->gr_restart_set ||
+	    s->gr_helper_set != o->gr_helper_set)
+		what |= SITE_SOFT_GR;
+	if (!adverts_equal(s, o))
+		what |= SITE_SOFT_ADVERTISE;
+	if (what == 0)
+		return 0;
+	/* the rest must print the same */
 	saved = *s;
 	s->gr_restart_s = o->gr_restart_s;
 	s->gr_helper = o->gr_helper;
 	s->gr_restart_set = o->gr_restart_set;
 	s->gr_helper_set = o->gr_helper_set;
+	s->adverts = o->adverts;
+	s->nadverts = o->nadverts;
 	a = conf_text(old);
 	b = conf_text(nc);
-	s->gr_restart_s = saved.gr_restart_s;
-	s->gr_helper = saved.gr_helper;
-	s->gr_restart_set = saved.gr_restart_set;
-	s->gr_helper_set = saved.gr_helper_set;
+	*s = saved;
 	same = a != NULL && b != NULL && strcmp(a, b) == 0;
 	free(a);
 	free(b);
-	return same;
+	return same ? what : 0;
 }
 
 /*
@@ -334,15 +368,14 @@ static void
 apply_changes(struct gripd *d, struct conf *nc, struct reload_ctx *rc,
     uint64_t now)
 {
-	bool site_changed = false, gr_only = false;
+	bool site_changed = false;
+	unsigned soft = 0;
 
 	for (size_t i = 0; i < rc->n; i++)
 		if (rc->v[i].obj == CONF_OBJ_SITE)
 			site_changed = true;
-	if (site_changed && site_gr_only_change(d->conf, nc)) {
+	if (site_changed && (soft = site_soft_change(d->conf, nc)) != 0)
 		site_changed = false;
-		gr_only = true;
-	}
 	if (site_changed) {
 		log_info("site %s: changed, restarting every tunnel",
 		    nc->site ? nc->site->name : "-");
@@ -404,7 +437,7 @@ apply_changes(struct gripd *d, struct conf *nc, struct reload_ctx *rc,
 				peer_start(d, p, now);
 		}
 	}
-	if (gr_only) {
+	if (soft & SITE_SOFT_GR) {
 		const struct conf_site *st = d->conf->site;
 		for (struct peer *p = d->peers; p; p = p->next)
 			adj_set_graceful_restart(&p->adj, st->gr_helper == 0,
@@ -413,6 +446,10 @@ apply_changes(struct gripd *d, struct conf *nc, struct reload_ctx *rc,
 			 "helper %s); tunnels and adjacencies kept", st->name,
 		    st->gr_restart_s, st->gr_helper == 0 ? "on" : "off");
 	}
+	if (soft & SITE_SOFT_ADVERTISE)
+		log_info("site %s: advertised prefixes changed (%zu lines); "
+			 "tunnels and adjacencies kept, a new UPDATE goes out",
+		    d->conf->site->name, d->conf->site->nadverts);
 	if (site_changed && gripd_dp_open(d) == 0 && gripd_dp_start(d, now) == 0)
 		gripd_routing_start(d, now);
 	else if (!site_changed)

@@ -543,6 +543,40 @@ test_big_set(void)
 	}
 }
 
+/* A reload that leaves the advertised set alone sends no new version. */
+static void
+test_same_set_no_update(void)
+{
+	struct adj *a = &nodes[0].adj;
+	struct adj_prefix v[2] = { p4(10, 0, 65, 24, 0), p4(10, 0, 66, 24, 5) };
+	uint32_t ver;
+	int calls;
+
+	setup(300, 900, 300, 900, false);
+	CHECK_EQ(adj_set_prefixes(a, v, 2, now), 0);
+	start_both();
+	run_until(now + 2000);
+	CHECK_EQ(nodes[1].adj.state, ADJ_UP);
+	CHECK_EQ(nodes[1].routes_n, 2);
+	ver = a->our_version;
+	calls = nodes[1].routes_calls;
+	CHECK_EQ(adj_set_prefixes(a, v, 2, now), 0);
+	run_until(now + 1000);
+	CHECK_EQ(a->our_version, ver);
+	CHECK_EQ(nodes[1].routes_calls, calls);
+	/* a changed metric is a new set */
+	v[1].metric = 6;
+	CHECK_EQ(adj_set_prefixes(a, v, 2, now), 0);
+	run_until(now + 1000);
+	CHECK(a->our_version != ver);
+	CHECK_EQ(nodes[1].routes_calls, calls + 1);
+	CHECK_EQ(nodes[1].routes_v[1].metric, 6);
+	/* the empty set after a non-empty one is a change too */
+	CHECK_EQ(adj_set_prefixes(a, NULL, 0, now), 0);
+	run_until(now + 1000);
+	CHECK_EQ(nodes[1].routes_n, 0);
+}
+
 static void
 test_tunnel_down_flaps_clear(void)
 {
@@ -746,6 +780,7 @@ main(void)
 	test_goodbye();
 	test_update_loss();
 	test_big_set();
+	test_same_set_no_update();
 	test_tunnel_down_flaps_clear();
 	test_early_update_ignored();
 	test_auth_replay_restart();
