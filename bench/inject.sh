@@ -153,6 +153,10 @@ mon_start() {
 mon_stop() { [ -n "$MON_PID" ] && kill -TERM "$MON_PID" 2>/dev/null; wait "$MON_PID" 2>/dev/null; MON_PID=; }
 # mon_n FILE PREFIX: route events for PREFIX* seen so far (adds + deletes).
 mon_n() { grep -c "^\[[^]]*\] \(Deleted \)\?$2" "$1"; }
+# settle N: seconds to sleep, without polling anything, while N routes go
+# in (or out): the script's own grep/date/bash processes took CPU from zebra
+# and gripd inside the measured window (perf: more than gripd itself).
+settle() { python3 -c 'import sys; print("%.2f" % (0.4 + int(sys.argv[1]) * 0.00006))' "$1"; }
 # mon_wait FILE PREFIX COUNT SECONDS: until COUNT events are in FILE.
 mon_wait() {
 	local deadline=$(( $(now_ms) + $4 * 1000 ))
@@ -268,11 +272,15 @@ gripd_run() {
 	mon_start "$mon"
 	ip netns exec "$NS_SPOKE" "$GRIPD" -F -f "$T/spoke/gripd.conf" >>"$T/spoke/gripd.log" 2>&1 &
 	SPOKE_PID=$!; disown "$SPOKE_PID"
+	# Polling stops once the adjacency is up: the add runs undisturbed.
+	wait_for 30 bash -c "tail -n +$((nlog + 1)) '$log' | grep -q 'INIT -> UP'"
+	sleep "$(settle "$n")"
 	mon_wait "$mon" 10.128. "$n" 60
 	[ $R_SEEN = 0 ] && route_params
 	sleep 0.3
 	# The spoke says GOODBYE: its N prefixes leave the kernel.
 	kill -TERM "$SPOKE_PID"
+	sleep "$(settle "$n")"
 	wait_for 10 bash -c "! kill -0 $SPOKE_PID 2>/dev/null"
 	SPOKE_PID=
 	mon_wait "$mon" 10.128. $((2 * n)) 10
@@ -332,6 +340,7 @@ zebra_run() {
 	echo bench >"$T/pcmd.tmp"
 	t0=$(now_ms)
 	mv "$T/pcmd.tmp" "$T/pcmd"
+	sleep "$(settle $((2 * n)))" # add and withdraw, undisturbed
 	wait_for 60 grep -q '^bench' "$T/pstate"
 	mon_wait "$mon" 10.200. $((2 * n)) 5
 	st=$(cat "$T/pstate" 2>/dev/null)
