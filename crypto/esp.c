@@ -110,6 +110,12 @@ esp_sa_create(const struct esp_sa_params *p, uint64_t now,
 		free(sa);
 		return rc;
 	}
+	/* an in-place restart: the same key's window goes on */
+	if (p->dir == ESP_DIR_IN && !p->replay_off && p->replay_state != NULL &&
+	    p->replay_state->size == sa->replay.size &&
+	    p->replay_state->esn == sa->replay.esn)
+		sa->replay = *p->replay_state;
+	sa->p.replay_state = NULL;
 	if (pthread_mutex_init(&sa->replay_lock, NULL) != 0) {
 		free(sa);
 		return -ENOMEM;
@@ -197,6 +203,17 @@ uint64_t
 esp_sa_seq_next(const struct esp_sa *sa)
 {
 	return atomic_load(&((struct esp_sa *)sa)->seq_next);
+}
+
+int
+esp_sa_replay_get(struct esp_sa *sa, struct esp_replay *out)
+{
+	if (sa->p.dir != ESP_DIR_IN || sa->p.replay_off)
+		return -ENOENT;
+	pthread_mutex_lock(&sa->replay_lock);
+	*out = sa->replay;
+	pthread_mutex_unlock(&sa->replay_lock);
+	return 0;
 }
 
 void

@@ -26,6 +26,8 @@
  * to call update (only after the ICV verified).
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 
 #include <gripd/replay.h>
 
@@ -111,5 +113,77 @@ esp_replay_update(struct esp_replay *r, uint64_t seq)
 		r->top = seq;
 	}
 	r->ring[(seq >> 6) & RING_MASK] |= UINT64_C(1) << (seq & 63);
+	return 0;
+}
+
+int
+esp_replay_format(const struct esp_replay *r, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%" PRIu32 " %d %" PRIu64 " ", r->size,
+	    r->esn ? 1 : 0, r->top);
+
+	if (n < 0 || (size_t)n + 16 * ESP_REPLAY_RING_WORDS >= len)
+		return -ENOSPC;
+	for (unsigned i = 0; i < ESP_REPLAY_RING_WORDS; i++)
+		n += snprintf(buf + n, len - (size_t)n, "%016" PRIx64, r->ring[i]);
+	return n;
+}
+
+/* A decimal number of at most 20 digits at s[*i..len), then one blank. */
+static int
+parse_dec(const char *s, size_t len, size_t *i, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t start = *i;
+
+	while (*i < len && s[*i] >= '0' && s[*i] <= '9') {
+		unsigned d = (unsigned)(s[*i] - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+		(*i)++;
+	}
+	if (*i == start || *i >= len || s[*i] != ' ')
+		return -EINVAL;
+	(*i)++;
+	*out = v;
+	return 0;
+}
+
+int
+esp_replay_parse(const char *s, size_t len, struct esp_replay *out)
+{
+	struct esp_replay rr, *r = &rr; /* *out untouched on error */
+	uint64_t size, esn, top;
+	size_t i = 0;
+
+	if (parse_dec(s, len, &i, &size) < 0 || parse_dec(s, len, &i, &esn) < 0 ||
+	    parse_dec(s, len, &i, &top) < 0)
+		return -EINVAL;
+	if (size < 64 || size > ESP_REPLAY_WINDOW_MAX || size % 64 != 0 ||
+	    esn > 1 || len - i != 16 * ESP_REPLAY_RING_WORDS)
+		return -EINVAL;
+	for (unsigned w = 0; w < ESP_REPLAY_RING_WORDS; w++) {
+		uint64_t v = 0;
+
+		for (unsigned k = 0; k < 16; k++) {
+			char c = s[i++];
+			unsigned d;
+
+			if (c >= '0' && c <= '9')
+				d = (unsigned)(c - '0');
+			else if (c >= 'a' && c <= 'f')
+				d = (unsigned)(c - 'a' + 10);
+			else
+				return -EINVAL;
+			v = v << 4 | d;
+		}
+		r->ring[w] = v;
+	}
+	r->size = (uint32_t)size;
+	r->esn = esn == 1;
+	r->top = top;
+	*out = rr;
 	return 0;
 }

@@ -481,6 +481,19 @@ esp_sadb_unknown_spi(struct esp_sadb *db)
 }
 
 int
+esp_sadb_replay_get(struct esp_sadb *db, uint32_t spi, struct esp_replay *out)
+{
+	_Atomic(struct esp_sa *) *l;
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&db->lock);
+	if ((l = find_link(db, ESP_DIR_IN, spi)) != NULL)
+		rc = esp_sa_replay_get(atomic_load(l), out);
+	pthread_mutex_unlock(&db->lock);
+	return rc;
+}
+
+int
 esp_sadb_counters(struct esp_sadb *db, enum esp_dir dir, uint32_t spi,
     struct esp_sa_counters *c)
 {

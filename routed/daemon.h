@@ -48,6 +48,7 @@ struct peer {
 	bool nbr_added;         /* a neighbour on the site's multipoint */
 	bool sa_in, sa_out;     /* installed */
 	uint32_t spi_in, spi_out;
+	char in_key_id[SEQSTORE_ID_LEN + 1]; /* inbound SA's key (restart) */
 	int cipher;             /* enum conf_cipher of the manual SAs */
 	struct seqstore_sa seq; /* manual outbound SA: its reserved numbers */
 
@@ -86,6 +87,8 @@ struct gripd {
 	struct loop_timer restart_timer;
 	struct restored_mp *restored; /* hub: multipoint routes carried over */
 	size_t nrestored;
+	struct restored_replay *replay_in; /* inbound windows carried over */
+	size_t nreplay_in;
 	uint64_t started_ms;
 	uint64_t conf_loaded_ms;
 	uid_t uid;
@@ -193,5 +196,11 @@ int gripd_restart_register(struct gripd *d);
 void gripd_restart_state(struct gripd *d);
 void gripd_restart_restore(struct gripd *d);
 void gripd_restart_converged(struct gripd *d);
+/*
+ * The anti-replay window the previous process had for the inbound SA with
+ * this SPI and key fingerprint, once (NULL: none; start empty).
+ */
+const struct esp_replay *gripd_restart_replay(struct gripd *d, uint32_t spi,
+    const char *key_id);
 
 #endif

@@ -14,7 +14,8 @@
  * numbered from 3, counted in LISTEN_FDS, named in LISTEN_FDNAMES and
  * addressed by LISTEN_PID.  execve() keeps the pid, so the successor finds
  * its own pid there.  A small text state (the adjacency epoch, the hub's
- * multipoint routes) rides in a memfd named "state".
+ * multipoint routes, the inbound anti-replay windows; lines of up to 4 KiB)
+ * rides in a memfd named "state".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -186,7 +187,7 @@ handoff_count(void)
 int
 handoff_printf(const char *fmt, ...)
 {
-	char line[512];
+	char line[4096]; /* an anti-replay window is ~2 KiB of hex */
 	va_list ap;
 	int n;
 

@@ -211,6 +211,16 @@ install_manual_sas(struct gripd *d, struct peer *p, const struct conf_manual_sa 
 	if (!in->set || !out->set || in->key.data == NULL || out->key.data == NULL)
 		return -EINVAL;
 	sa_params(p, in, ESP_DIR_IN, &sp);
+	if (seqstore_key_id(&sp, p->in_key_id) < 0)
+		p->in_key_id[0] = '\0';
+	/* after an in-place restart: the previous process's window goes on */
+	if (!sp.replay_off && p->in_key_id[0] != '\0' &&
+	    (sp.replay_state = gripd_restart_replay(d, sp.spi,
+		 p->in_key_id)) != NULL)
+		log_info("%s %s: inbound SA 0x%08x continues the previous "
+			 "process's anti-replay window (top %llu)",
+		    peer_kind_name(p->kind), p->name, sp.spi,
+		    (unsigned long long)sp.replay_state->top);
 	r = esp_sadb_install(dp_sadb(d->dp), &sp, now / 1000);
 	explicit_bzero(&sp, sizeof(sp));
 	if (r < 0)

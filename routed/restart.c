@@ -19,7 +19,8 @@
  *     workers stop.  Packets arriving from now on wait in the TUN and
  *     socket queues.  The TUN descriptors, the underlay ESP sockets, the
  *     control socket and the spare /dev/net/tun descriptors, plus a small
- *     state (epoch, restart count, the hub's multipoint routes), go to the
+ *     state (epoch, restart count, the hub's multipoint routes, the
+ *     inbound anti-replay windows), go to the
  *     new image through handoff.c; the kept capabilities ride in the
  *     ambient set (privs_keep_across_exec).
  *  4. The new process adopts all of that instead of creating it, puts the
@@ -54,6 +55,14 @@
 
 #define RESTART_DRAIN_MS 50
 
+/* An inbound SA's anti-replay window from the previous process. */
+struct restored_replay {
+	uint32_t spi;
+	bool used;
+	char key_id[SEQSTORE_ID_LEN + 1];
+	struct esp_replay win;
+};
+
 struct restored_mp {
 	struct tunnel_prefix pfx;
 	struct tunnel_ip nh;
@@ -82,6 +91,81 @@ save_mp(const struct tunnel_prefix *tp, const struct tunnel_ip *nh, void *arg)
 		handoff_printf("mp %s/%u %s", a, tp->plen, b);
 }
 
+/*
+ * Every inbound SA's anti-replay window, exact (the workers have stopped),
+ * for the next process: "replay SPI KEY-ID WINDOW".  Without it the new
+ * SAs would start with empty windows and accept, once, any packet an
+ * attacker recorded before the restart.
+ */
+static void
+save_replay(struct gripd *d)
+{
+	static char win[ESP_REPLAY_TEXT_MAX];
+	struct esp_replay r;
+	size_t n = 0;
+
+	for (struct peer *p = d->peers; p; p = p->next) {
+		if (!p->sa_in || p->in_key_id[0] == '\0' ||
+		    esp_sadb_replay_get(dp_sadb(d->dp), p->spi_in, &r) < 0 ||
+		    esp_replay_format(&r, win, sizeof(win)) < 0)
+			continue;
+		if (handoff_printf("replay %08x %s %s", p->spi_in, p->in_key_id,
+		    win) == 0)
+			n++;
+	}
+	if (n > 0)
+		log_info("restart: %zu inbound anti-replay window(s) handed over",
+		    n);
+}
+
+/* "replay SPI KEY-ID WINDOW" (len bytes at s): one more carried window. */
+static void
+parse_replay(struct gripd *d, const char *s, size_t len)
+{
+	struct restored_replay e = { 0 };
+	const char *id, *win;
+	char *end;
+	unsigned long spi;
+
+	if (len < 7 || memcmp(s, "replay ", 7) != 0)
+		return;
+	spi = strtoul(s + 7, &end, 16);
+	if (end == s + 7 || *end != ' ' || spi > UINT32_MAX)
+		return;
+	id = end + 1;
+	if ((size_t)(id - s) + SEQSTORE_ID_LEN + 1 > len ||
+	    id[SEQSTORE_ID_LEN] != ' ')
+		return;
+	win = id + SEQSTORE_ID_LEN + 1;
+	if (esp_replay_parse(win, len - (size_t)(win - s), &e.win) < 0) {
+		log_warn("restart: a handed-over anti-replay window does not "
+			 "parse; that SA starts with an empty one");
+		return;
+	}
+	e.spi = (uint32_t)spi;
+	memcpy(e.key_id, id, SEQSTORE_ID_LEN);
+	struct restored_replay *v = realloc(d->replay_in,
+	    (d->nreplay_in + 1) * sizeof(*v));
+	if (v == NULL)
+		return;
+	d->replay_in = v;
+	d->replay_in[d->nreplay_in++] = e;
+}
+
+const struct esp_replay *
+gripd_restart_replay(struct gripd *d, uint32_t spi, const char *key_id)
+{
+	for (size_t i = 0; i < d->nreplay_in; i++) {
+		struct restored_replay *e = &d->replay_in[i];
+
+		if (!e->used && e->spi == spi && strcmp(e->key_id, key_id) == 0) {
+			e->used = true;
+			return &e->win;
+		}
+	}
+	return NULL;
+}
+
 static void
 restart_exec_cb(struct loop_timer *t, uint64_t now)
 {
@@ -104,8 +188,10 @@ restart_exec_cb(struct loop_timer *t, uint64_t now)
 		dp_mp_route_walk(d->mp_dt, save_mp, NULL);
 	if (d->ctl)
 		r = handoff_add("ctl", ctl_listen_fd(d->ctl));
-	if (r == 0 && d->dp && (r = dp_handoff(d->dp)) == 0)
+	if (r == 0 && d->dp && (r = dp_handoff(d->dp)) == 0) {
+		save_replay(d); /* workers stopped: the windows are final */
 		gripd_sa_handoff(d);
+	}
 	for (struct peer *p = d->peers; p && r == 0; p = p->next)
 		if (p->dt && p->dt->dev.nqueues == 1 && p->dt->dev.fds[0] >= 0) {
 			snprintf(name, sizeof(name), "tun/%s", p->dt->dev.ifname);
@@ -235,6 +321,12 @@ gripd_restart_state(struct gripd *d)
 		unsigned long v;
 		char pfx[INET6_ADDRSTRLEN + 8], nh[INET6_ADDRSTRLEN];
 
+		if (len > 7 && memcmp(s, "replay ", 7) == 0) {
+			parse_replay(d, s, len); /* longer than line[] */
+			s += len + (s[len] == '\n');
+			continue;
+		}
+
 		snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ?
 		    len : sizeof(line) - 1), s);
 		s += len + (s[len] == '\n');
@@ -340,4 +432,8 @@ gripd_restart_converged(struct gripd *d)
 	free(d->restored);
 	d->restored = NULL;
 	d->nrestored = 0;
+	/* windows of SAs that did not come back are of no use any more */
+	free(d->replay_in);
+	d->replay_in = NULL;
+	d->nreplay_in = 0;
 }

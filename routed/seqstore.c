@@ -177,9 +177,8 @@ sat_add(uint64_t a, uint64_t b)
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
-/* The record's name: a fingerprint of the keys (see the DOC comment). */
-static int
-key_id(const struct esp_sa_params *sp, char id[SEQSTORE_ID_LEN + 1])
+int
+seqstore_key_id(const struct esp_sa_params *sp, char id[SEQSTORE_ID_LEN + 1])
 {
 	uint8_t md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
@@ -382,7 +381,7 @@ seqstore_sa_open(struct seqstore *st, struct seqstore_sa *s,
 	}
 	memset(s, 0, sizeof(*s));
 	snprintf(s->label, sizeof(s->label), "%s", label);
-	if (key_id(sp, s->id) < 0) {
+	if (seqstore_key_id(sp, s->id) < 0) {
 		snprintf(err, errlen, "%s: cannot hash the key", label);
 		return -ENOMEM;
 	}

@@ -61,6 +61,15 @@ struct seqstore_sa {
 };
 
 /*
+ * A fingerprint of an SA's keys, SEQSTORE_ID_LEN hex digits: the first 128
+ * bits of SHA-256("gripd-esp-seq v1" || enc key || auth key).  Names the
+ * outbound record; an in-place restart hands an inbound window over under
+ * it too.  Returns 0 or -ENOMEM.
+ */
+int seqstore_key_id(const struct esp_sa_params *sp,
+    char id[SEQSTORE_ID_LEN + 1]);
+
+/*
  * The state directory: $GRIPD_STATEDIR when set to an absolute path (tests,
  * packagers), else the compiled-in GRIPD_STATEDIR.
  */

@@ -140,6 +140,13 @@ struct esp_sa_params {
 	struct esp_lifetime hard;
 	uint32_t replay_window;		/* inbound; 0 = default (2048) */
 	bool replay_off;		/* no anti-replay (manual SAs; not with ESN) */
+	/*
+	 * Inbound: a window to continue instead of an empty one (the same
+	 * key's window from the process an in-place restart replaced), taken
+	 * only when its size and ESN match this SA's.  Read during create
+	 * only; NULL: start empty.
+	 */
+	const struct esp_replay *replay_state;
 	uint64_t tunnel_id;		/* the tunnel/peer of the SA */
 	void *cookie;			/* opaque for the datapath */
 	/*
@@ -227,6 +234,11 @@ unsigned	esp_sa_events(const struct esp_sa *sa);
  * with workers racing: all numbers it sent are below it.
  */
 uint64_t	esp_sa_seq_next(const struct esp_sa *sa);
+/*
+ * Copies an inbound SA's anti-replay window (under its lock).  Returns 0,
+ * or -ENOENT for an outbound SA or one without anti-replay.
+ */
+int		esp_sa_replay_get(struct esp_sa *sa, struct esp_replay *out);
 void		esp_sa_set_seq_limit(struct esp_sa *sa, uint64_t limit);
 uint64_t	esp_sa_seq_stop(struct esp_sa *sa);
 
@@ -309,6 +321,9 @@ unsigned	esp_sadb_expire(struct esp_sadb *db, uint64_t now,
 
 /* Worker side: lookups (no locks, no allocation). */
 struct esp_sa	*esp_sadb_lookup_in(struct esp_sadb *db, uint32_t spi);
+/* esp_sa_replay_get on the inbound SA with this SPI; -ENOENT if none. */
+int	esp_sadb_replay_get(struct esp_sadb *db, uint32_t spi,
+	    struct esp_replay *out);
 struct esp_sa	*esp_sadb_lookup_out(struct esp_sadb *db, uint64_t tunnel_id);
 
 /*

@@ -18,6 +18,7 @@
 #define GRIPD_REPLAY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -65,5 +66,19 @@ int	esp_replay_check(const struct esp_replay *r, uint32_t seq_lo,
  * Returns 0, or -EALREADY when it was accepted meanwhile or fell out.
  */
 int	esp_replay_update(struct esp_replay *r, uint64_t seq);
+
+/*
+ * Text form of a window, for handing it to the next process of an
+ * in-place restart: "SIZE ESN TOP RING", decimal, then the
+ * ESP_REPLAY_RING_WORDS words of the ring as 16 hex digits each, no
+ * blanks.  esp_replay_format returns the length written (without the
+ * NUL) or -ENOSPC; esp_replay_parse takes exactly that form (len bytes,
+ * no NUL needed) and returns 0, or -EINVAL for anything else (a size that
+ * esp_replay_init would not make, ESN not 0/1, a short or non-hex ring),
+ * leaving *r untouched.
+ */
+#define ESP_REPLAY_TEXT_MAX (3 * 21 + 16 * ESP_REPLAY_RING_WORDS + 1)
+int	esp_replay_format(const struct esp_replay *r, char *buf, size_t len);
+int	esp_replay_parse(const char *s, size_t len, struct esp_replay *r);
 
 #endif

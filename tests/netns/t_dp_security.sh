@@ -24,6 +24,9 @@
 #      wire and sent again (raw and UDP) is dropped, counted in `show sa
 #      json` replay_drops, and not delivered (no echo request on b's TUN;
 #      the original was seen there);
+#  (a2) the same after `gripctl restart` of b: the new process continues
+#      the old process's inbound window (docs/restart.md), so a packet
+#      recorded before the restart is still refused as a replay;
 #  (b) wrong key: pings fail, auth_failures grows, nothing is delivered,
 #      while the direction whose key is right still delivers;
 #  (c) an unknown SPI (raw over IPv4 and IPv6, UDP) is counted in
@@ -107,6 +110,26 @@ for t in r u; do
 	check "$enc replay: no auth failure for a replay" [ "$(b_in auth_failures)" = 0 ]
 	check "$enc: the tunnel still works after the replay" pingq "$A" 10.0.2.2
 done
+
+# --- (a2) replay across an in-place restart ----------------------------------
+# gripctl restart hands b's inbound windows to its next process: a packet
+# recorded before the restart is still a replay after it.
+use r
+capture_start "$B" ub "$T/cap-rs" 1 8 1000
+count_start "$B" grip-a 1 1000 3 "$T/n-rs"
+check "restart: ping a -> b (1000 bytes) before b restarts" pingq "$A" 10.0.2.2 -s 1000
+check "restart: captured that ESP packet on b's wire" capture_wait "$T/cap-rs"
+check "restart: b's TUN saw it" gt "$(count_wait "$T/n-rs")" 0
+hex=$(head -n1 "$T/cap-rs")
+check "restart: b restarts in place" gctl "$DB" restart
+check "restart: b's new SA continues the old window" \
+	wait_for 5 grep -q "inbound SA 0x00002001 continues the previous process's anti-replay window" "$DB/gripd.log"
+check "restart: same pid" kill -0 "$BPID"
+count_start "$B" grip-a 1 1000 1.5 "$T/n-rs"
+pkt "$A" send "$hex" "$hex" "$hex"
+check "restart: the recorded packet is a replay (3 counted)" settles "b_in replay_drops" 3
+check "restart: not delivered" [ "$(count_wait "$T/n-rs")" = 0 ]
+check "restart: the tunnel works after the restart" pingq "$A" 10.0.2.2
 
 # --- (b) wrong key -------------------------------------------------------------
 use w

@@ -829,6 +829,71 @@ test_udp(void)
 	CHECK_EQ(esp_udp_classify(b, 40), ESP_UDP_INVALID);
 }
 
+/*
+ * An in-place restart hands the inbound window over: the new SA refuses
+ * what the old one accepted and takes the rest; a window of another size
+ * or ESN setting is ignored (the SA starts empty).
+ */
+static void
+test_replay_handover(void)
+{
+	static uint8_t pkts[4][256];
+	static size_t plen[4];
+	struct esp_sa_params p;
+	struct esp_sa *out, *in, *in2;
+	struct esp_replay win;
+	uint8_t buf[256], nh;
+	size_t off, len;
+
+	out = mk_sa(ESP_ALG_AES_GCM_128, ESP_DIR_OUT, 0x2222, kbuf, NULL,
+	    false, ESP_MODE_TRANSPORT);
+	in = mk_sa(ESP_ALG_AES_GCM_128, ESP_DIR_IN, 0x2222, kbuf, NULL,
+	    false, ESP_MODE_TRANSPORT);
+	for (int i = 0; i < 4; i++) {
+		size_t hr = esp_sa_headroom(out);
+
+		memset(pkts[i] + hr, i, 20);
+		CHECK_EQ(esp_encap(&w0, out, pkts[i], sizeof(pkts[i]), hr, 20,
+		    ESP_NH_GRE, &off, &plen[i]), 0);
+	}
+	/* the old process saw packets 1, 2 and 4 (sequence numbers) */
+	for (int i = 0; i < 4; i++) {
+		if (i == 2)
+			continue;
+		memcpy(buf, pkts[i], plen[i]);
+		CHECK_EQ(esp_decap(&w0, in, buf, plen[i], &off, &len, &nh), 0);
+	}
+	CHECK_EQ(esp_sa_replay_get(in, &win), 0);
+	CHECK_EQ(win.top, 4);
+	CHECK_EQ(esp_sa_replay_get(out, &win), -ENOENT);
+	CHECK_EQ(esp_sa_replay_get(in, &win), 0);
+
+	fill_params(&p, ESP_ALG_AES_GCM_128, ESP_DIR_IN, 0x2222, kbuf, NULL,
+	    false, ESP_MODE_TRANSPORT);
+	p.replay_state = &win;
+	CHECK_EQ(esp_sa_create(&p, 0, &in2), 0);
+	for (int i = 0; i < 4; i++) {
+		memcpy(buf, pkts[i], plen[i]);
+		CHECK_EQ(esp_decap(&w0, in2, buf, plen[i], &off, &len, &nh),
+		    i == 2 ? 0 : -EALREADY);
+	}
+	esp_sa_free(in2);
+	/* another window size: not taken, everything is new again */
+	p.replay_window = 64;
+	CHECK_EQ(esp_sa_create(&p, 0, &in2), 0);
+	memcpy(buf, pkts[0], plen[0]);
+	CHECK_EQ(esp_decap(&w0, in2, buf, plen[0], &off, &len, &nh), 0);
+	esp_sa_free(in2);
+	/* anti-replay off: nothing to hand over */
+	p.replay_window = 0;
+	p.replay_off = true;
+	CHECK_EQ(esp_sa_create(&p, 0, &in2), 0);
+	CHECK_EQ(esp_sa_replay_get(in2, &win), -ENOENT);
+	esp_sa_free(in2);
+	esp_sa_free(in);
+	esp_sa_free(out);
+}
+
 int
 main(void)
 {
@@ -844,5 +909,6 @@ main(void)
 	test_seq_limit();
 	test_params();
 	test_udp();
+	test_replay_handover();
 	return check_report();
 }

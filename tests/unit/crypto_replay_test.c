@@ -5,6 +5,8 @@
  * "received" the way esp_decap does it: check, then (ICV ok) update.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include <gripd/replay.h>
@@ -161,11 +163,71 @@ test_esn(void)
 	CHECK_EQ(s, 0xfffffffffffff800ULL);
 }
 
+/* The text form a restart hands over: exact, and strict on input. */
+static void
+test_text(void)
+{
+	static char buf[ESP_REPLAY_TEXT_MAX], bad[ESP_REPLAY_TEXT_MAX + 8];
+	struct esp_replay r, q;
+	uint64_t s;
+	int n;
+
+	CHECK_EQ(esp_replay_init(&r, 2048, false), 0);
+	for (uint32_t i = 1; i <= 5000; i++)
+		if (i % 7 != 0)
+			CHECK_EQ(rx(&r, i, &s), 0);
+	n = esp_replay_format(&r, buf, sizeof(buf));
+	CHECK(n > 0);
+	CHECK_EQ(esp_replay_parse(buf, (size_t)n, &q), 0);
+	CHECK_EQ(q.top, 5000);
+	CHECK_EQ(q.size, 2048);
+	CHECK(!q.esn);
+	CHECK(memcmp(q.ring, r.ring, sizeof(r.ring)) == 0);
+	/* the continued window refuses what the first one saw ... */
+	CHECK_EQ(esp_replay_check(&q, 4999, &s), -EALREADY);
+	CHECK_EQ(esp_replay_check(&q, 5000, &s), -EALREADY);
+	CHECK_EQ(esp_replay_check(&q, 2000, &s), -EALREADY); /* left of it */
+	/* ... and takes what it missed and what is new */
+	CHECK_EQ(rx(&q, 4998, &s), 0); /* 4998 = 7 * 714, never seen */
+	CHECK_EQ(rx(&q, 5001, &s), 0);
+	/* ESN and a big top survive too */
+	CHECK_EQ(esp_replay_init(&r, 64, true), 0);
+	r.top = (UINT64_C(7) << 32) | 12345;
+	n = esp_replay_format(&r, buf, sizeof(buf));
+	CHECK_EQ(esp_replay_parse(buf, (size_t)n, &q), 0);
+	CHECK(q.esn);
+	CHECK_EQ(q.top, r.top);
+	CHECK_EQ(esp_replay_format(&r, buf, 10), -ENOSPC);
+
+	/* strict: every one of these is refused and leaves q alone */
+	n = esp_replay_format(&r, buf, sizeof(buf));
+	q.top = 42;
+	const char *heads[] = { "0 1 5 ", "65 1 5 ", "8192 1 5 ", "64 2 5 ",
+		"64 1 ", "64  1 5 ", "-64 1 5 ", "64 1 18446744073709551616 ",
+		"64 1 5x" };
+	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		int m = snprintf(bad, sizeof(bad), "%s%s", heads[i],
+		    strchr(strchr(strchr(buf, ' ') + 1, ' ') + 1, ' ') + 1);
+		CHECK_EQ(esp_replay_parse(bad, (size_t)m, &q), -EINVAL);
+	}
+	CHECK_EQ(esp_replay_parse(buf, (size_t)n - 1, &q), -EINVAL); /* short */
+	memcpy(bad, buf, (size_t)n);
+	bad[n] = '0';
+	CHECK_EQ(esp_replay_parse(bad, (size_t)n + 1, &q), -EINVAL); /* long */
+	bad[n - 1] = 'G';
+	CHECK_EQ(esp_replay_parse(bad, (size_t)n, &q), -EINVAL); /* not hex */
+	bad[n - 1] = 'A';
+	CHECK_EQ(esp_replay_parse(bad, (size_t)n, &q), -EINVAL); /* upper case */
+	CHECK_EQ(esp_replay_parse("", 0, &q), -EINVAL);
+	CHECK_EQ(q.top, 42);
+}
+
 int
 main(void)
 {
 	test_basic();
 	test_edges();
 	test_esn();
+	test_text();
 	return check_report();
 }
