@@ -16,8 +16,8 @@
  *    after every change gripd_rib_sync() pushes the planned kernel
  *    operations (adds before deletes) through kroute;
  *  - on a hub, every accepted spoke prefix is also entered in the
- *    multipoint datapath's LPM so packets the kernel routes into grip-mp
- *    reach that spoke;
+ *    multipoint datapath's LPM (mproutes.c), before the RIB, so packets
+ *    the kernel routes into grip-mp reach that spoke;
  *  - tunnel and underlay events take adjacencies down at once, and a
  *    tracked interface going down empties what a hub advertises.
  *
@@ -63,8 +63,7 @@ ip_str(const struct tunnel_ip *ip, char *buf, size_t len)
 	return inet_ntop(ip->family, ip->u.b, buf, (socklen_t)len);
 }
 
-/* Our inner address and the neighbour's, of one family (v4 preferred). */
-static int
+int
 peer_inner(const struct gripd *d, const struct peer *p, struct tunnel_ip *ours,
     struct tunnel_ip *theirs)
 {
@@ -274,126 +273,6 @@ op_state(struct adj *adj, enum adj_state from, enum adj_state to,
 	gripd_rib_sync(d, now);
 }
 
-static void
-mp_routes_clear(struct gripd *d, struct peer *p)
-{
-	for (size_t i = 0; i < p->n_mp_routes && d->mp_dt; i++)
-		dp_mp_route_del(d->mp_dt, &p->mp_routes[i]);
-	free(p->mp_routes);
-	p->mp_routes = NULL;
-	p->n_mp_routes = 0;
-}
-
-/* Sorts by prefix_cmp; a list already sorted (the usual) costs O(n). */
-static void
-mp_sort(void *v, size_t n, size_t size)
-{
-	for (size_t i = 1; i < n; i++)
-		if (prefix_cmp((char *)v + (i - 1) * size, (char *)v + i * size) > 0) {
-			qsort(v, n, size, prefix_cmp);
-			return;
-		}
-}
-
-/* One multipoint datapath entry: a prefix and the spoke's inner address. */
-struct mp_ent {
-	struct tunnel_prefix tp; /* first: prefix_cmp() sorts these too */
-	struct tunnel_ip gw;
-};
-
-/*
- * The multipoint datapath's entries for v, each with the spoke's inner
- * address of the prefix's family as next hop (prefixes of a family the
- * spoke has no inner address for are left out).  Returns how many, in out.
- */
-static size_t
-mp_entries(struct gripd *d, struct peer *p, const struct adj_prefix *v,
-    size_t n, struct mp_ent *out)
-{
-	struct tunnel_ip nh, ours;
-	size_t k = 0;
-
-	if (peer_inner(d, p, &ours, &nh) != 0)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		struct mp_ent e = { .gw = nh };
-
-		e.tp.addr.family = v[i].family;
-		memcpy(e.tp.addr.u.b, v[i].addr.b, 16);
-		e.tp.plen = v[i].plen;
-		if (v[i].family != nh.family)
-			addr_from_conf(v[i].family == AF_INET ? &p->spoke->tun4 :
-			    &p->spoke->tun6, &e.gw);
-		if (e.gw.family == v[i].family)
-			out[k++] = e;
-	}
-	return k;
-}
-
-/*
- * The spoke's new complete set replaces its entries in the multipoint
- * datapath: what the set has and the datapath lacks is added, what the
- * datapath has and the set lacks is deleted, found by one merge of the two
- * sorted lists.  A prefix the spoke keeps is never absent from the LPM,
- * not even for a moment, and is not rewritten: its next hop is fixed for
- * the life of the adjacency (a changed inner address rebuilds the tunnel).
- */
-static void
-mp_routes_replace(struct gripd *d, struct peer *p, struct mp_ent *e, size_t k)
-{
-	struct tunnel_prefix *old = p->mp_routes, *nv;
-	size_t no = p->n_mp_routes, i = 0, j = 0, u = 0; /* old: sorted, unique */
-
-	if (k == 0 || (nv = malloc(k * sizeof(*nv))) == NULL) {
-		if (k > 0)
-			log_err("%s: out of memory for %zu multipoint routes",
-			    p->adj.name, k);
-		mp_routes_clear(d, p);
-		return;
-	}
-	mp_sort(e, k, sizeof(*e));
-	(void)dp_mp_route_reserve(d->mp_dt, k);
-	while (i < no || j < k) {
-		int c = i == no ? 1 : j == k ? -1 : prefix_cmp(&old[i], &e[j].tp);
-
-		if (c < 0) {
-			dp_mp_route_del(d->mp_dt, &old[i++]);
-			continue;
-		}
-		if (u > 0 && prefix_cmp(&nv[u - 1], &e[j].tp) == 0) {
-			j++; /* the same prefix twice in the set */
-			continue;
-		}
-		if (c == 0 || dp_mp_route_add(d->mp_dt, &e[j].tp, &e[j].gw) == 0)
-			nv[u++] = e[j].tp;
-		if (c == 0)
-			i++;
-		j++;
-	}
-	free(old);
-	p->mp_routes = nv;
-	p->n_mp_routes = u;
-}
-
-/*
- * Hub, multipoint: the datapath must know which spoke owns what before the
- * kernel routes anything into grip-mp for it.  v is the spoke's whole set.
- */
-static void
-mp_routes_update(struct gripd *d, struct peer *p, const struct adj_prefix *v,
-    size_t n)
-{
-	struct mp_ent *e = n ? malloc(n * sizeof(*e)) : NULL;
-
-	if (n > 0 && e == NULL) {
-		log_err("%s: out of memory for %zu multipoint routes",
-		    p->adj.name, n);
-		return;
-	}
-	mp_routes_replace(d, p, e, mp_entries(d, p, v, n, e));
-	free(e);
-}
-
 /* The adjacency's prefixes as the RIB takes them; NULL when n is 0. */
 static struct rib_adv *
 rib_advs(const struct adj_prefix *v, size_t n)
@@ -428,7 +307,7 @@ op_routes(struct adj *adj, const struct adj_prefix *v, size_t n, void *arg)
 		    (unsigned long long)adj->prefixes_refused);
 	/* Hub, multipoint: the datapath first. */
 	if (p->nbr_added && d->mp_dt)
-		mp_routes_update(d, p, v, n);
+		mproutes_update(d, p, v, n);
 	/*
 	 * Leaving UP, the adjacency reports an empty set after the state
 	 * change; rib_peer_down already withdrew everything, and feeding the
@@ -483,7 +362,7 @@ op_restart(struct adj *adj, enum adj_gr_event ev, const char *reason,
 		break;
 	}
 	p->gr_stale_routes = 0;
-	mp_routes_clear(d, p);
+	mproutes_clear(d, p);
 	if (d->rib) {
 		rib_peer_down(d->rib, p->id, now);
 		gripd_rib_sync(d, now);
@@ -812,7 +691,7 @@ adjd_peer_stop(struct gripd *d, struct peer *p, uint64_t now)
 	loop_timer_cancel(d->loop, &p->adj_timer);
 	adj_free(&p->adj);
 	p->adj_on = false;
-	mp_routes_clear(d, p);
+	mproutes_clear(d, p);
 	if (d->rib) {
 		rib_peer_del(d->rib, p->id, now);
 		gripd_rib_sync(d, now);

@@ -196,6 +196,19 @@ int gripd_restart_register(struct gripd *d);
 void gripd_restart_state(struct gripd *d);
 void gripd_restart_restore(struct gripd *d);
 void gripd_restart_converged(struct gripd *d);
+
+/*
+ * A hub's multipoint datapath entries for spoke p (mproutes.c):
+ * mproutes_update makes them match the spoke's complete set v (changing
+ * only what differs); mproutes_clear removes them all.
+ */
+void mproutes_update(struct gripd *d, struct peer *p,
+    const struct adj_prefix *v, size_t n);
+void mproutes_clear(struct gripd *d, struct peer *p);
+/* Our inner address and the neighbour's, of one family (v4 preferred):
+ * 0, or -ENOENT when they have no family in common (adjd.c). */
+int peer_inner(const struct gripd *d, const struct peer *p,
+    struct tunnel_ip *ours, struct tunnel_ip *theirs);
 /*
  * The anti-replay window the previous process had for the inbound SA with
  * this SPI and key fingerprint, once (NULL: none; start empty).
