@@ -156,7 +156,7 @@ mon_n() { grep -c "^\[[^]]*\] \(Deleted \)\?$2" "$1"; }
 # settle N: seconds to sleep, without polling anything, while N routes go
 # in (or out): the script's own grep/date/bash processes took CPU from zebra
 # and gripd inside the measured window (perf: more than gripd itself).
-settle() { python3 -c 'import sys; print("%.2f" % (0.4 + int(sys.argv[1]) * 0.00006))' "$1"; }
+settle() { local ms=$((400 + $1 * 6 / 100)); printf '%d.%03d' $((ms / 1000)) $((ms % 1000)); }
 # mon_wait FILE PREFIX COUNT SECONDS: until COUNT events are in FILE.
 mon_wait() {
 	local deadline=$(( $(now_ms) + $4 * 1000 ))

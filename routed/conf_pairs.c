@@ -367,6 +367,25 @@ out:
 	free(jof);
 }
 
+/*
+ * Reports the pairs found, in the order the pairwise loops they replace
+ * used (cmp_pair), and frees them; an allocation failure on the way
+ * reports nothing and fails the check instead.
+ */
+static void
+pairs_report(struct conf_cctx *x, struct pairs *ps,
+    void (*report)(struct conf_cctx *, const struct pair *))
+{
+	if (ps->ret == 0 && ps->n > 1)
+		qsort(ps->v, ps->n, sizeof(*ps->v), cmp_pair);
+	for (size_t r = 0; ps->ret == 0 && r < ps->n; r++)
+		report(x, &ps->v[r]);
+	if (ps->ret != 0)
+		x->ret = ps->ret;
+	free(ps->v);
+	ps->v = NULL;
+}
+
 static void
 report_hub_pair(struct conf_cctx *x, const struct pair *r)
 {
@@ -454,14 +473,8 @@ check_hub_pairs(struct conf_cctx *x)
 	name_pairs(names, n, lim, &ps);
 	addr_pairs(addrs, na, &ps);
 	overlap_pairs(tuns, nt, &ps);
-	if (ps.ret == 0 && ps.n > 1)
-		qsort(ps.v, ps.n, sizeof(*ps.v), cmp_pair);
-	for (size_t r = 0; ps.ret == 0 && r < ps.n; r++)
-		report_hub_pair(x, &ps.v[r]);
 out:
-	if (ps.ret != 0)
-		x->ret = ps.ret;
-	free(ps.v);
+	pairs_report(x, &ps, report_hub_pair);
 	free(names);
 	free(lim);
 	free(addrs);
@@ -568,14 +581,8 @@ check_spoke_pairs(struct conf_cctx *x)
 			pent_set(&pfxs[np++], &c->spokes[i]->allows[k].pfx,
 			    PK_ALLOW, i, k);
 	overlap_pairs(pfxs, np, &ps);
-	if (ps.ret == 0 && ps.n > 1)
-		qsort(ps.v, ps.n, sizeof(*ps.v), cmp_pair);
-	for (size_t r = 0; ps.ret == 0 && r < ps.n; r++)
-		report_spoke_pair(x, &ps.v[r]);
 out:
-	if (ps.ret != 0)
-		x->ret = ps.ret;
-	free(ps.v);
+	pairs_report(x, &ps, report_spoke_pair);
 	free(names);
 	free(lim);
 	free(addrs);

@@ -741,6 +741,40 @@ dupidx_grow(struct conf_dupidx *x, void **arr, size_t n, size_t size)
 	return 0;
 }
 
+typedef const struct conf_dupkey *(*dupkey_fn)(const void *, size_t,
+    struct conf_dupkey *);
+
+/*
+ * Appends elem (size bytes, its struct conf_loc at loc_off) to the list
+ * *arr of *n entries that x indexes for owner, unless an equal one
+ * (keyof) is there already: then "duplicate WHAT 'TOKEN'" at ln's first
+ * argument, with the note at the earlier one.  Returns
+ * 0, -EINVAL (duplicate) or -ENOMEM.
+ */
+static int
+dupidx_add(struct conf_pctx *p, const struct conf_line *ln,
+    struct conf_dupidx *x, const void *owner, void **arr, size_t *n,
+    size_t size, size_t loc_off, const void *elem, dupkey_fn keyof,
+    const char *what, const char *note)
+{
+	struct conf_dupkey k;
+	size_t i = dupidx_find(x, owner, *arr, *n, keyof(elem, 0, &k), keyof,
+	    &p->ret);
+
+	if (p->ret != 0)
+		return p->ret;
+	if (i != SIZE_MAX) {
+		perr(p, ln, 1, "duplicate %s '%s'", what, ln->tok[1].s);
+		pnote(p, (const struct conf_loc *)((const char *)*arr + i * size +
+		    loc_off), note, "");
+		return -EINVAL;
+	}
+	if (dupidx_grow(x, arr, *n, size) != 0)
+		return p->ret = -ENOMEM;
+	memcpy((char *)*arr + (*n)++ * size, elem, size);
+	return 0;
+}
+
 static void
 dupidx_free(struct conf_dupidx *x)
 {
@@ -785,8 +819,7 @@ parse_advertise(struct conf_pctx *p, const struct conf_kw *kw,
 {
 	struct conf_site *s = p->obj;
 	struct conf_advert a;
-	struct conf_dupkey k;
-	size_t i;
+	int r;
 
 	memset(&a, 0, sizeof(a));
 	if (want_args(p, kw, ln, 1, 3) != 0)
@@ -812,19 +845,10 @@ parse_advertise(struct conf_pctx *p, const struct conf_kw *kw,
 			sizeof(p->err)) != 0)
 			return perr(p, ln, 3, "metric: %s", p->err);
 	}
-	i = dupidx_find(&p->adverts, s, s->adverts, s->nadverts,
-	    advert_key(&a, 0, &k), advert_key, &p->ret);
-	if (p->ret != 0)
-		return p->ret;
-	if (i != SIZE_MAX) {
-		perr(p, ln, 1, "duplicate advertise '%s'", ln->tok[1].s);
-		pnote(p, &s->adverts[i].loc, "first advertised here%s", "");
-		return -EINVAL;
-	}
-	if (dupidx_grow(&p->adverts, (void **)&s->adverts, s->nadverts,
-		sizeof(*s->adverts)) != 0)
-		return p->ret = -ENOMEM;
-	s->adverts[s->nadverts++] = a;
+	if ((r = dupidx_add(p, ln, &p->adverts, s, (void **)&s->adverts,
+	    &s->nadverts, sizeof(a), offsetof(struct conf_advert, loc), &a,
+	    advert_key, "advertise", "first advertised here%s")) != 0)
+		return r;
 	mark(p, kw, ln, 1);
 	return 0;
 }
@@ -1121,9 +1145,9 @@ parse_allow(struct conf_pctx *p, const struct conf_kw *kw,
 {
 	struct conf_spoke *s = p->obj;
 	struct conf_allow a;
-	struct conf_dupkey k;
 	unsigned maxlen;
 	size_t i;
+	int r;
 
 	memset(&a, 0, sizeof(a));
 	if (want_args(p, kw, ln, 1, 5) != 0)
@@ -1162,19 +1186,10 @@ parse_allow(struct conf_pctx *p, const struct conf_kw *kw,
 		    "invalid prefix range for %s: make sure len < ge <= le "
 		    "(len %u%s%.0u%s%.0u)", ln->tok[1].s, a.pfx.len,
 		    a.ge ? ", ge " : "", a.ge, a.le ? ", le " : "", a.le);
-	i = dupidx_find(&p->allows, s, s->allows, s->nallows,
-	    allow_key(&a, 0, &k), allow_key, &p->ret);
-	if (p->ret != 0)
-		return p->ret;
-	if (i != SIZE_MAX) {
-		perr(p, ln, 1, "duplicate allow '%s'", ln->tok[1].s);
-		pnote(p, &s->allows[i].loc, "first allowed here%s", "");
-		return -EINVAL;
-	}
-	if (dupidx_grow(&p->allows, (void **)&s->allows, s->nallows,
-		sizeof(*s->allows)) != 0)
-		return p->ret = -ENOMEM;
-	s->allows[s->nallows++] = a;
+	if ((r = dupidx_add(p, ln, &p->allows, s, (void **)&s->allows,
+	    &s->nallows, sizeof(a), offsetof(struct conf_allow, loc), &a,
+	    allow_key, "allow", "first allowed here%s")) != 0)
+		return r;
 	mark(p, kw, ln, 1);
 	return 0;
 }

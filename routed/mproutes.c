@@ -52,26 +52,26 @@ struct mp_ent {
 /*
  * The multipoint datapath's entries for v, each with the spoke's inner
  * address of the prefix's family as next hop (prefixes of a family the
- * spoke has no inner address for are left out).  Returns how many, in out.
+ * spoke has no inner address for are left out; none at all while it and
+ * the hub share no family).  Returns how many, in out.
  */
 static size_t
 mp_entries(struct gripd *d, struct peer *p, const struct adj_prefix *v,
     size_t n, struct mp_ent *out)
 {
-	struct tunnel_ip nh, ours;
+	struct tunnel_ip ours, theirs;
 	size_t k = 0;
 
-	if (peer_inner(d, p, &ours, &nh) != 0)
+	if (peer_inner(d, p, &ours, &theirs) != 0)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		struct mp_ent e = { .gw = nh };
+		struct mp_ent e = { 0 };
 
 		e.tp.addr.family = v[i].family;
 		memcpy(e.tp.addr.u.b, v[i].addr.b, 16);
 		e.tp.plen = v[i].plen;
-		if (v[i].family != nh.family)
-			addr_from_conf(v[i].family == AF_INET ? &p->spoke->tun4 :
-			    &p->spoke->tun6, &e.gw);
+		addr_from_conf(v[i].family == AF_INET ? &p->spoke->tun4 :
+		    &p->spoke->tun6, &e.gw);
 		if (e.gw.family == v[i].family)
 			out[k++] = e;
 	}

@@ -148,9 +148,12 @@ parse_advs(const char *s, struct rib_adv *v, size_t max)
 	return n;
 }
 
-/* The best peers of a prefix, "1,2", or "-" for none. */
+/*
+ * The peers whose candidate for a prefix is best (stale = false) or stale
+ * (stale = true), "1,2", or "-" for none.
+ */
 static void
-fmt_best(struct rib *r, const char *pfx, char *out, size_t len)
+fmt_peers(struct rib *r, const char *pfx, bool stale, char *out, size_t len)
 {
 	struct rib_cand c[16];
 	struct rib_prefix p;
@@ -160,26 +163,7 @@ fmt_best(struct rib *r, const char *pfx, char *out, size_t len)
 	n = rib_cands(r, &p, c, 16);
 	out[0] = '\0';
 	for (size_t i = 0; i < n && i < 16; i++)
-		if (c[i].best)
-			o += (size_t)snprintf(out + o, len - o, "%s%llu",
-			    o ? "," : "", (unsigned long long)c[i].peer);
-	if (o == 0)
-		snprintf(out, len, "-");
-}
-
-/* The peers whose candidate for a prefix is stale, "1,2", or "-". */
-static void
-fmt_stale(struct rib *r, const char *pfx, char *out, size_t len)
-{
-	struct rib_cand c[16];
-	struct rib_prefix p;
-	size_t n, o = 0;
-
-	parse_prefix(pfx, &p);
-	n = rib_cands(r, &p, c, 16);
-	out[0] = '\0';
-	for (size_t i = 0; i < n && i < 16; i++)
-		if (c[i].stale)
+		if (stale ? c[i].stale : c[i].best)
 			o += (size_t)snprintf(out + o, len - o, "%s%llu",
 			    o ? "," : "", (unsigned long long)c[i].peer);
 	if (o == 0)
@@ -537,7 +521,7 @@ run_case(const struct rcase *c)
 			CHECK_EQ(rib_next_deadline(r), s->arg);
 			break;
 		case S_BEST:
-			fmt_best(r, s->s, got, sizeof(got));
+			fmt_peers(r, s->s, false, got, sizeof(got));
 			if (strcmp(got, s->want) != 0)
 				fprintf(stderr, "case '%s' step %d: best\n",
 				    c->name, line);
@@ -548,7 +532,7 @@ run_case(const struct rcase *c)
 			CHECK(rib_peer_is_stale(r, s->peer));
 			break;
 		case S_STALEC:
-			fmt_stale(r, s->s, got, sizeof(got));
+			fmt_peers(r, s->s, true, got, sizeof(got));
 			if (strcmp(got, s->want) != 0)
 				fprintf(stderr, "case '%s' step %d: stale\n",
 				    c->name, line);
