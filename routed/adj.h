@@ -265,6 +265,12 @@ int adj_input(struct adj *adj, const uint8_t *buf, size_t len, uint64_t now);
  */
 void adj_set_graceful_restart(struct adj *adj, bool helper, uint16_t restart_time);
 
+/*
+ * Our advertised set (copied).  While UP a changed set goes out at once as
+ * a new version; the same set again (field by field, in order) changes
+ * nothing.  Returns 0, -E2BIG (too many for ADJ_SET_MAX or the fragment
+ * count), -EINVAL (a bad prefix) or -ENOMEM.
+ */
 int adj_set_prefixes(struct adj *adj, const struct adj_prefix *v, size_t n,
     uint64_t now);
 
