@@ -741,6 +741,156 @@ test_api_errors(void)
 	rib_free(r);
 }
 
+/*
+ * The RIB's record of what is installed (packed per prefix since the
+ * 10,000-route work) against a model kernel: random peers with one to
+ * sixteen ECMP next hops, metric changes, downs, hold-downs and failed
+ * kernel operations; after every step the ops are applied to the model
+ * (failed ones are not), and for every prefix rib_installed() must equal
+ * the model and a second plan must be empty unless an op had failed.
+ */
+struct model_pfx {
+	struct fib_route r[FIB_ROUTES_MAX];
+	size_t n;
+};
+
+static void
+model_apply(struct model_pfx *m, const struct fib_op *op)
+{
+	size_t i = 0;
+
+	while (i < m->n && m->r[i].metric < op->route.metric)
+		i++;
+	if (op->type == FIB_OP_DEL) {
+		if (i < m->n && m->r[i].metric == op->route.metric) {
+			memmove(&m->r[i], &m->r[i + 1],
+			    (m->n - i - 1) * sizeof(m->r[0]));
+			m->n--;
+		}
+		return;
+	}
+	if (i < m->n && m->r[i].metric == op->route.metric) {
+		m->r[i] = op->route;
+		return;
+	}
+	memmove(&m->r[i + 1], &m->r[i], (m->n - i) * sizeof(m->r[0]));
+	m->r[i] = op->route;
+	m->n++;
+}
+
+static void
+test_installed_model(void)
+{
+	enum { NPFX = 6, NPEER = 20, STEPS = 3000 };
+	struct rib *r = rib_new();
+	struct model_pfx model[NPFX];
+	struct rib_prefix pfx[NPFX];
+	unsigned seed = 12345, failed_ops = 0, max_routes = 0, max_nh = 0;
+	uint64_t now = 0;
+	bool mismatch = false, known[NPEER + 1] = {false};
+	/* an op of the prefix failed and no plan since went through whole */
+	bool pending[NPFX] = {false};
+
+	memset(model, 0, sizeof(model));
+	rib_set_failback_delay(r, 50);
+	for (int i = 0; i < NPFX; i++) {
+		memset(&pfx[i], 0, sizeof(pfx[i]));
+		pfx[i].family = i % 2 ? AF_INET6 : AF_INET;
+		pfx[i].len = 24;
+		pfx[i].addr[0] = 10;
+		pfx[i].addr[2] = (uint8_t)i;
+	}
+	for (int step = 0; step < STEPS && !mismatch; step++) {
+		uint64_t peer = 1 + rand_r(&seed) % NPEER;
+		int what = rand_r(&seed) % 20;
+		struct rib_prefix d[8];
+		size_t n;
+
+		now += (uint64_t)(rand_r(&seed) % 20);
+		if (what < 3 || !known[peer]) {
+			/* cost 1 mostly: many peers share a kernel metric */
+			struct rib_nexthop gw = {.ifindex = (int)peer,
+			    .gw_family = AF_INET, .gw = {10, 255, 0, (uint8_t)peer}};
+			CHECK_EQ(rib_peer_set(r, peer,
+			    rand_r(&seed) % 4 ? 1 : (uint32_t)(rand_r(&seed) % 4),
+			    (int)peer, rand_r(&seed) % 2 ? &gw : NULL, NULL, now), 0);
+			known[peer] = true;
+		} else if (what < 16) {
+			struct rib_adv v[NPFX];
+			size_t nv = 0;
+
+			for (int i = 0; i < NPFX; i++)
+				if (rand_r(&seed) % 4) {
+					v[nv].pfx = pfx[i];
+					v[nv++].metric = rand_r(&seed) % 4 ? 0 :
+					    (uint32_t)(rand_r(&seed) % 3);
+				}
+			CHECK_EQ(rib_peer_routes(r, peer, v, nv, now), 0);
+		} else if (what < 18) {
+			(void)rib_peer_down(r, peer, now);
+		} else {
+			rib_timers(r, now);
+		}
+		while ((n = rib_dirty(r, d, 8)) > 0) {
+			for (size_t i = 0; i < n; i++) {
+				struct fib_op ops[FIB_OPS_MAX];
+				int k, nops =
+				    rib_fib_plan(r, &d[i], ops, FIB_OPS_MAX);
+
+				for (k = 0; k < NPFX; k++)
+					if (rib_prefix_cmp(&pfx[k], &d[i]) == 0)
+						break;
+				CHECK(nops >= 0 && k < NPFX);
+				if (nops < 0 || k == NPFX)
+					continue;
+				pending[k] = false;
+				for (int j = 0; j < nops; j++) {
+					/* one op in 25 fails in the "kernel" */
+					int err = rand_r(&seed) % 25 ? 0 : -EIO;
+
+					if (err == 0)
+						model_apply(&model[k], &ops[j]);
+					else
+						failed_ops++, pending[k] = true;
+					rib_fib_done(r, &d[i], &ops[j], err);
+				}
+			}
+		}
+		for (int k = 0; k < NPFX; k++) {
+			struct fib_route got[FIB_ROUTES_MAX];
+			size_t ng = rib_installed(r, &pfx[k], got, FIB_ROUTES_MAX);
+			struct fib_op ops[FIB_OPS_MAX];
+
+			if (ng != model[k].n)
+				mismatch = true;
+			for (size_t i = 0; i < ng && i < model[k].n; i++)
+				if (!fib_route_eq(&got[i], &model[k].r[i]))
+					mismatch = true;
+			if (!pending[k] &&
+			    rib_fib_plan(r, &pfx[k], ops, FIB_OPS_MAX) != 0)
+				mismatch = true;
+			if (ng > max_routes)
+				max_routes = (unsigned)ng;
+			for (size_t i = 0; i < ng; i++)
+				if (got[i].n > max_nh)
+					max_nh = (unsigned)got[i].n;
+		}
+		if (mismatch)
+			fprintf(stderr, "installed record differs at step %d\n",
+			    step);
+	}
+	fprintf(stderr, "installed model: %u failed ops, up to %u routes and "
+	    "%u next hops per prefix\n", failed_ops, max_routes, max_nh);
+	CHECK(!mismatch);
+	/* the run reached the shapes the packing is about */
+	CHECK(failed_ops > 10);
+	CHECK(max_routes >= 3);
+	CHECK(max_nh >= 8);
+	for (uint64_t p = 1; p <= NPEER; p++)
+		(void)rib_peer_down(r, p, now);
+	rib_free(r);
+}
+
 /* Many prefixes and peers: the hash grows and shrinks cleanly. */
 static void
 test_scale(void)
@@ -794,5 +944,6 @@ main(void)
 	test_fib();
 	test_api_errors();
 	test_scale();
+	test_installed_model();
 	return check_report();
 }
