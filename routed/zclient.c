@@ -42,7 +42,8 @@ enum zc_conn { ZC_DOWN, ZC_PROBING, ZC_UP };
 struct zc_route {
 	struct zc_route *next; /* hash chain */
 	struct rib_prefix pfx;
-	struct rib_nexthop *nh;
+	struct rib_nexthop *nh; /* &nh1 for one next hop, else malloc'd */
+	struct rib_nexthop nh1;
 	size_t n;
 	uint32_t metric;
 	enum zclient_route_state state;
@@ -140,6 +141,14 @@ zc_pfx_eq(const struct rib_prefix *a, const struct rib_prefix *b)
 {
 	return a->family == b->family && a->len == b->len &&
 	    memcmp(a->addr, b->addr, zc_alen(a->family)) == 0;
+}
+
+static void
+zc_route_free_nh(struct zc_route *r)
+{
+	if (r->nh != &r->nh1)
+		free(r->nh);
+	r->nh = NULL;
 }
 
 static struct zc_route *
@@ -938,14 +947,19 @@ zclient_route_set(struct zclient *zc, const struct rib_prefix *p,
 		    r->state != ZCLIENT_RS_REMOVED)
 			return 0;
 		if (r->n != n) {
-			if ((v = malloc(n * sizeof(*v))) == NULL)
+			if (n == 1)
+				v = &r->nh1;
+			else if ((v = malloc(n * sizeof(*v))) == NULL)
 				return -ENOMEM;
-			free(r->nh);
+			zc_route_free_nh(r);
 			r->nh = v;
 		}
 	} else {
-		if ((r = calloc(1, sizeof(*r))) == NULL ||
-		    (r->nh = malloc(n * sizeof(*nh))) == NULL) {
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			return -ENOMEM;
+		if (n == 1)
+			r->nh = &r->nh1;
+		else if ((r->nh = malloc(n * sizeof(*nh))) == NULL) {
 			free(r);
 			return -ENOMEM;
 		}
@@ -986,7 +1000,7 @@ zclient_route_del(struct zclient *zc, const struct rib_prefix *p)
 		log_warn("zebra: cannot queue a delete: %s", strerror(-err));
 	*pp = r->next;
 	zc->nroutes--;
-	free(r->nh);
+	zc_route_free_nh(r);
 	free(r);
 	return 0;
 }
@@ -1142,7 +1156,7 @@ zc_free_routes(struct zclient *zc)
 	for (i = 0; i < zc->nbuckets; i++) {
 		for (r = zc->buckets[i]; r != NULL; r = next) {
 			next = r->next;
-			free(r->nh);
+			zc_route_free_nh(r);
 			free(r);
 		}
 		zc->buckets[i] = NULL;
