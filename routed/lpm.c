@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "lpm.h"
+#include "table.h"
 
 struct lpm_ent {
 	uint8_t used; /* 0 empty, 1 used, 2 deleted */
@@ -47,12 +48,7 @@ mask(uint8_t *out, const uint8_t *in, unsigned alen, unsigned plen)
 static uint64_t
 hash(int v6, unsigned plen, const uint8_t *key)
 {
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)(v6 * 256 + plen);
-	for (int i = 0; i < 16; i++) {
-		h ^= key[i];
-		h *= 1099511628211ULL;
-	}
-	return h ^ (h >> 29);
+	return table_hash16(key, (uint32_t)v6 << 8 | plen);
 }
 
 struct lpm *
@@ -116,7 +112,7 @@ grow_for(struct lpm *t, size_t more)
 		return 0;
 	while ((t->n + more) * 2 > cap)
 		cap *= 2;
-	t->v = calloc(cap, sizeof(*t->v));
+	t->v = table_alloc(cap, sizeof(*t->v));
 	if (t->v == NULL) {
 		t->v = old;
 		return -ENOMEM;

@@ -33,6 +33,7 @@
 
 #include "fib.h"
 #include "rib.h"
+#include "table.h"
 
 #define ENT_INLINE_CANDS 2 /* a spoke's prefix via two hubs: no malloc */
 
@@ -170,14 +171,7 @@ rib_allow_match(const struct rib_allow *v, size_t n, const struct rib_prefix *p)
 static uint64_t
 pfx_hash(const struct rib_prefix *p)
 {
-	uint64_t h =
-	    1469598103934665603ULL ^ (uint64_t)(p->family * 256 + p->len);
-
-	for (int i = 0; i < 16; i++) {
-		h ^= p->addr[i];
-		h *= 1099511628211ULL;
-	}
-	return h ^ (h >> 31);
+	return table_hash16(p->addr, (uint32_t)p->family << 8 | p->len);
 }
 
 static struct rib_ent *
@@ -222,7 +216,7 @@ tab_reserve(struct rib *r, size_t more)
 		cap *= 2;
 	if (cap == r->cap && (r->used + more) * 2 <= cap)
 		return 0;
-	tab = calloc(cap, sizeof(*tab));
+	tab = table_alloc(cap, sizeof(*tab));
 	if (tab == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < r->cap; i++)

@@ -29,6 +29,7 @@
 #include <gripd/loop.h>
 
 #include "zclient.h"
+#include "table.h"
 
 #define ZC_BACKOFF_MIN_MS 250
 #define ZC_BACKOFF_MAX_MS 5000
@@ -168,7 +169,7 @@ zc_rehash(struct zclient *zc)
 	size_t nb = zc->nbuckets * 4, i;
 	struct zc_route **b, *r, *next;
 
-	if ((b = calloc(nb, sizeof(*b))) == NULL)
+	if ((b = table_alloc(nb, sizeof(*b))) == NULL)
 		return; /* longer chains, still correct */
 	for (i = 0; i < zc->nbuckets; i++)
 		for (r = zc->buckets[i]; r != NULL; r = next) {
