@@ -6,7 +6,7 @@
 #
 #   sudo GRIPD_BUILD=$PWD/build-rel bench/inject.sh [--counts "1000 10000"]
 #        [--runs 5] [--compare OTHER_BUILD] [--probe PROBE] [--keep]
-#        [--shape gw|dev|both] [--pin]
+#        [--shape gw|dev|both] [--pin] [--poll] [--settled]
 #
 # Topology: tests/netns/topo.sh (hub1 and the spoke; hub2 is not started).
 # hub1 runs FRR's zebra (private run directory, owned by frr) and gripd with
@@ -44,6 +44,16 @@
 #          monitor shows all N; withdraw = t0 + the probe's own add time
 #          (its last INSTALLED note) until none is left.
 #
+# --poll: inside the measured windows, poll the monitor file every 50 ms
+# (grep, date, a subshell) in both arms, instead of sleeping through them.
+# For comparison with the sets measured before the script slept.
+#
+# --settled: the spoke's gripd is started with its path to hub1 blackholed
+# (a route in the inet namespace) and the path opened 1.5 s later, so that
+# the spoke's start-up is over when the adjacency comes up, as when a hub
+# meets a spoke that is already running; by default the spoke starts and
+# the adjacency comes up at once, its start-up sharing the 2 CPUs with zebra.
+#
 # --pin: zebra on CPU 1, everything else (this script, both gripds, the
 # probe, ip monitor) on CPU 0 (taskset), in gripd and zebra-alone runs.
 #
@@ -63,6 +73,8 @@ COMPARE=
 PROBE=
 SHAPE=gw
 PIN=0
+POLL=0
+SETTLED=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--counts) COUNTS=$2; shift 2 ;;
@@ -72,6 +84,8 @@ while [ $# -gt 0 ]; do
 	--keep) KEEP=1; shift ;;
 	--shape) SHAPE=$2; shift 2 ;;
 	--pin) PIN=1; shift ;;
+	--poll) POLL=1; shift ;;
+	--settled) SETTLED=1; shift ;;
 	--light) shift ;; # the kernel is no longer polled: always light
 	-h|--help) sed -n '3,57p' "$0"; exit 0 ;;
 	*) echo "unknown option $1" >&2; exit 2 ;;
@@ -157,6 +171,14 @@ mon_n() { grep -c "^\[[^]]*\] \(Deleted \)\?$2" "$1"; }
 # in (or out): the script's own grep/date/bash processes took CPU from zebra
 # and gripd inside the measured window (perf: more than gripd itself).
 settle() { local ms=$((400 + $1 * 6 / 100)); printf '%d.%03d' $((ms / 1000)) $((ms % 1000)); }
+# window_wait FILE PREFIX COUNT N: inside a measured window.  By default
+# sleeps (settle N); with --poll, polls FILE every 50 ms until COUNT events
+# are in it (mon_wait), the method of the sets before 2026-12-05's fourth,
+# but now in both arms alike (before, only the gripd run polled the growing
+# monitor file; the zebra-alone run polled a one-line state file).
+window_wait() {
+	if [ $POLL = 1 ]; then mon_wait "$1" "$2" "$3" 60; else sleep "$(settle "$4")"; fi
+}
 # mon_wait FILE PREFIX COUNT SECONDS: until COUNT events are in FILE.
 mon_wait() {
 	local deadline=$(( $(now_ms) + $4 * 1000 ))
@@ -167,12 +189,13 @@ mon_wait() {
 }
 # mon_times FILE PREFIX N: "FIRST FULL EMPTY ADDS DELS": epoch ms of the
 # first add, of the event that made N routes starting with PREFIX present,
-# of the one that left none after that, and the event counts (-1: not seen).
+# of the one that left none after that, the event counts, and the epoch ms
+# of the first delete after N were present (-1: not seen).
 mon_times() {
 	python3 - "$@" <<'EOP'
 import sys, datetime
 f, pfx, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-have, first, full, empty, adds, dels = set(), -1, -1, -1, 0, 0
+have, first, full, empty, adds, dels, fdel = set(), -1, -1, -1, 0, 0, -1
 for line in open(f):
     if not line.startswith("["):
         continue
@@ -186,6 +209,8 @@ for line in open(f):
     t = int(datetime.datetime.fromisoformat(ts[1:]).timestamp() * 1000)
     if gone:
         dels += 1; have.discard(w[0])
+        if full >= 0 and fdel < 0:
+            fdel = t
         if full >= 0 and not have and empty < 0:
             empty = t
     else:
@@ -194,11 +219,24 @@ for line in open(f):
             first = t
         if len(have) >= n and full < 0:
             full = t
-print(first, full, empty, adds, dels)
+print(first, full, empty, adds, dels, fdel)
 EOP
 }
 # d A B: B - A, or -1 when either is unknown (< 0 or empty).
 d() { if [ -n "$1" ] && [ -n "$2" ] && [ "$1" -ge 0 ] && [ "$2" -ge 0 ]; then echo $(( $2 - $1 )); else echo -1; fi; }
+# cpu_ms PID...: CPU time so far of the processes' live threads, ms
+# (/proc/PID/task/*/schedstat, ns).  Read only outside the measured
+# windows; a difference covers the window and the sleep after it.
+cpu_ms() {
+	local p f v s=0
+	for p in "$@"; do
+		[ -n "$p" ] || continue
+		for f in /proc/"$p"/task/*/schedstat; do
+			read -r v _ 2>/dev/null <"$f" && s=$((s + v))
+		done
+	done
+	echo $((s / 1000000))
+}
 
 # --- set-up ---------------------------------------------------------------------
 topo_links
@@ -233,6 +271,12 @@ if [ $PIN = 1 ]; then
 	echo "# pinned: zebra (pid $ZEBRA_PID) $(taskset -c -p "$ZEBRA_PID" | sed 's/.*: //') , this script and its children CPU $(taskset -c -p $$ | sed 's/.*: //')"
 else
 	echo "# not pinned"
+fi
+[ $SETTLED = 1 ] && echo "# --settled: the spoke starts 1.5 s before its path to hub1 opens"
+if [ $POLL = 1 ]; then
+	echo "# --poll: the script polls the monitor file every 50 ms inside the windows, in both arms"
+else
+	echo "# the script sleeps through the measured windows"
 fi
 echo "# $(nproc --all) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -270,20 +314,29 @@ gripd_run() {
 		{ echo "hub1: no zebra session"; return 1; }
 	[ "$(kcount 10.128.0.0/16)" = 0 ] || { echo "stale routes before the run"; return 1; }
 	mon_start "$mon"
+	local z0 h0 z1 h1 s1 z2 h2
+	z0=$(cpu_ms "$ZEBRA_PID") h0=$(cpu_ms "$HUB1_PID")
+	[ $SETTLED = 1 ] && ip -n "$NS_INET" route add blackhole 198.51.100.2/32
 	ip netns exec "$NS_SPOKE" "$GRIPD" -F -f "$T/spoke/gripd.conf" >>"$T/spoke/gripd.log" 2>&1 &
 	SPOKE_PID=$!; disown "$SPOKE_PID"
+	if [ $SETTLED = 1 ]; then
+		sleep 1.5
+		ip -n "$NS_INET" route del blackhole 198.51.100.2/32
+	fi
 	# Polling stops once the adjacency is up: the add runs undisturbed.
 	wait_for 30 bash -c "tail -n +$((nlog + 1)) '$log' | grep -q 'INIT -> UP'"
-	sleep "$(settle "$n")"
+	window_wait "$mon" 10.128. "$n" "$n"
 	mon_wait "$mon" 10.128. "$n" 60
+	z1=$(cpu_ms "$ZEBRA_PID") h1=$(cpu_ms "$HUB1_PID") s1=$(cpu_ms "$SPOKE_PID")
 	[ $R_SEEN = 0 ] && route_params
 	sleep 0.3
 	# The spoke says GOODBYE: its N prefixes leave the kernel.
 	kill -TERM "$SPOKE_PID"
-	sleep "$(settle "$n")"
+	window_wait "$mon" 10.128. $((2 * n)) "$n"
 	wait_for 10 bash -c "! kill -0 $SPOKE_PID 2>/dev/null"
 	SPOKE_PID=
 	mon_wait "$mon" 10.128. $((2 * n)) 10
+	z2=$(cpu_ms "$ZEBRA_PID") h2=$(cpu_ms "$HUB1_PID")
 	sleep 0.2
 	k_left=$(kcount 10.128.0.0/16)
 	mon_stop
@@ -295,7 +348,7 @@ gripd_run() {
 	t_rcv=$(log_after "$nlog" "debug: .* $((n + 1)) prefixes received")
 	t_down=$(log_after "$nlog" 'adjacency UP -> DOWN')
 	mt=($(mon_times "$mon" 10.128. "$n"))
-	echo "gripd b=$b n=$n run=$r load=$ld add=$(d "$t_up" "${mt[1]}") del=$(d "$t_down" "${mt[2]}") upd=$(d "$t_up" "$t_cmp") rib=$(d "$t_up" "$t_rcv") first=$(d "$t_up" "${mt[0]}") span=$(d "${mt[0]}" "${mt[1]}") adds=${mt[3]} dels=${mt[4]} left=$k_left ok=$([ -n "$t_up" ] && [ -n "$t_down" ] && [ "$k_left" = 0 ] && echo 1 || echo 0)" |
+	echo "gripd b=$b n=$n run=$r load=$ld add=$(d "$t_up" "${mt[1]}") del=$(d "$t_down" "${mt[2]}") upd=$(d "$t_up" "$t_cmp") rib=$(d "$t_up" "$t_rcv") first=$(d "$t_up" "${mt[0]}") span=$(d "${mt[0]}" "${mt[1]}") dfirst=$(d "$t_down" "${mt[5]}") dspan=$(d "${mt[5]}" "${mt[2]}") zcpu=$((z1 - z0)) hcpu=$((h1 - h0)) scpu=$s1 zcpu_del=$((z2 - z1)) hcpu_del=$((h2 - h1)) adds=${mt[3]} dels=${mt[4]} left=$k_left ok=$([ -n "$t_up" ] && [ -n "$t_down" ] && [ "$k_left" = 0 ] && echo 1 || echo 0)" |
 		tee -a "$SAMPLES"
 }
 
@@ -337,10 +390,16 @@ zebra_run() {
 	rm -f "$T/pstate"
 	mon_start "$mon"
 	sleep 0.1
+	local z0 p0 z2 p2
+	z0=$(cpu_ms "$ZEBRA_PID") p0=$(cpu_ms "$PROBE_PID")
 	echo bench >"$T/pcmd.tmp"
 	t0=$(now_ms)
 	mv "$T/pcmd.tmp" "$T/pcmd"
-	sleep "$(settle $((2 * n)))" # add and withdraw, undisturbed
+	# add and withdraw, undisturbed (or, --poll, polled as the gripd run is);
+	# the probe withdraws as soon as its add is done: one CPU figure for both
+	window_wait "$mon" 10.200. "$n" "$n"
+	window_wait "$mon" 10.200. $((2 * n)) "$n"
+	z2=$(cpu_ms "$ZEBRA_PID") p2=$(cpu_ms "$PROBE_PID")
 	wait_for 60 grep -q '^bench' "$T/pstate"
 	mon_wait "$mon" 10.200. $((2 * n)) 5
 	st=$(cat "$T/pstate" 2>/dev/null)
@@ -353,7 +412,7 @@ zebra_run() {
 	mt=($(mon_times "$mon" 10.200. "$n"))
 	padd=$(echo "$st" | grep -o 'add_ms=[0-9]*' | cut -d= -f2)
 	pdel=$(echo "$st" | grep -o 'del_ms=[0-9]*' | cut -d= -f2)
-	echo "zebra b=Z shape=$shape n=$n run=$r load=$ld add=$(d "$t0" "${mt[1]}") del=$(d $((t0 + ${padd:-0})) "${mt[2]}") first=$(d "$t0" "${mt[0]}") span=$(d "${mt[0]}" "${mt[1]}") adds=${mt[3]} dels=${mt[4]} probe_add=${padd:--1} probe_del=${pdel:--1} t0src=$([ -n "$t_start" ] && echo 1 || echo 0) ok=$([ -n "$padd" ] && [ "${mt[1]}" -ge 0 ] && echo 1 || echo 0)" |
+	echo "zebra b=Z shape=$shape n=$n run=$r load=$ld add=$(d "$t0" "${mt[1]}") del=$(d $((t0 + ${padd:-0})) "${mt[2]}") first=$(d "$t0" "${mt[0]}") span=$(d "${mt[0]}" "${mt[1]}") dfirst=$(d $((t0 + ${padd:-0})) "${mt[5]}") dspan=$(d "${mt[5]}" "${mt[2]}") zcpu=$((z2 - z0)) pcpu=$((p2 - p0)) adds=${mt[3]} dels=${mt[4]} probe_add=${padd:--1} probe_del=${pdel:--1} t0src=$([ -n "$t_start" ] && echo 1 || echo 0) ok=$([ -n "$padd" ] && [ "${mt[1]}" -ge 0 ] && echo 1 || echo 0)" |
 		tee -a "$SAMPLES"
 }
 
@@ -433,5 +492,12 @@ for n, shape in [(n, s) for n in sorted({r["n"] for r in rows}) for s in shapes]
         print("| t0 -> RIB done (log) | %s | | | |" % fmt(col(gr, "rib")))
         print("| t0 -> first route in the kernel | %s | %s | | |" % (fmt(col(gr, "first")), fmt(col(zr, "first"))))
         print("| first -> all N in the kernel | %s | %s | | |" % (fmt(col(gr, "span")), fmt(col(zr, "span"))))
+        print("| withdraw: t0 -> first route gone | %s | %s | | |" % (fmt(col(gr, "dfirst")), fmt(col(zr, "dfirst"))))
+        print("| withdraw: first -> last route gone | %s | %s | | |" % (fmt(col(gr, "dspan")), fmt(col(zr, "dspan"))))
+        both = lambda rs, a, b: [r[a] + r[b] for r in rs if r["ok"] and r.get(a, -1) >= 0 and r.get(b, -1) >= 0]
+        print("| CPU, add + withdraw: zebra | %s | %s | | |" % (fmt(both(gr, "zcpu", "zcpu_del")), fmt(col(zr, "zcpu"))))
+        print("| CPU, add + withdraw: hub's gripd / the probe | %s | %s | | |" % (fmt(both(gr, "hcpu", "hcpu_del")), fmt(col(zr, "pcpu"))))
+        print("| CPU, add / withdraw: hub's gripd | %s / %s | | | |" % (fmt(col(gr, "hcpu")), fmt(col(gr, "hcpu_del"))))
+        print("| CPU, add: the spoke's gripd (start to all in) | %s | | | |" % fmt(col(gr, "scpu")))
     print("| probe's own notes: add / withdraw | | %s / %s | | |" % (fmt(col(zr, "probe_add")), fmt(col(zr, "probe_del"))))
 EOP
