@@ -90,7 +90,7 @@ bool conf_addr_eq(const struct conf_addr *, const struct conf_addr *);
 int conf_hexdecode(const char *s, size_t slen, uint8_t *out, size_t outmax,
     size_t *outlen);
 
-/* The keyword table (conf_parse.c), shared with the printer. */
+/* The keyword table (conf_keywords.c), shared with the parser and printer. */
 enum conf_stanza {
 	CONF_ST_GLOBAL = 1 << 0,
 	CONF_ST_SITE = 1 << 1,
@@ -108,7 +108,41 @@ enum conf_kind {
 enum conf_base { CONF_B_GLOBAL, CONF_B_SITE, CONF_B_HUB, CONF_B_SPOKE,
 	CONF_B_OPTS };
 
-struct conf_pctx; /* parser state (conf_parse.c) */
+/* Parser state (conf_parse.c, conf_keywords.c). */
+/*
+ * Lines that may repeat (advertise, allow) are refused when equal to an
+ * earlier one.  Rather than scanning every earlier line, which makes a
+ * stanza of 10,000 lines cost 5 * 10^7 comparisons, the parser keeps a hash
+ * of the stanza's entries (slot = entry index + 1, 0 = empty), indexed
+ * lazily: entries appended since the last look-up are added first, and a
+ * change of stanza starts over.  The array grows by doubling; its capacity
+ * is only trusted for the array this index last grew.
+ */
+struct conf_dupkey {
+	uint8_t b[32];
+};
+
+struct conf_dupidx {
+	const void *owner; /* the stanza object indexed */
+	size_t n;	   /* entries indexed */
+	size_t cap;	   /* slots, a power of two */
+	size_t *slot;
+	void *arr; /* the array last grown here, and its capacity */
+	size_t arrcap;
+};
+
+struct conf_pctx {
+	struct conf *c;
+	struct conf_diag_list *d;
+	const char *file;
+	unsigned flags;
+	int st;	     /* open stanza: CONF_ST_*, 0 = none */
+	void *obj;   /* the open stanza's object */
+	void *scratch; /* an object not kept (duplicate site, bad name) */
+	int ret;     /* -ENOMEM sticks */
+	char err[768];
+	struct conf_dupidx adverts, allows;
+};
 
 struct conf_kw {
 	const char *name;
@@ -125,6 +159,35 @@ struct conf_kw {
 	    const struct conf_line *);
 	void (*print)(FILE *, const void *stanza, int st, unsigned flags);
 };
+
+/*
+ * The parser's tools for keyword parse functions (conf_parse.c).
+ * conf_ploc: where token tok of a line is.  conf_perr: reports an error at
+ * token tok, returns -EINVAL.  conf_pnote: a note (fmt takes one %s).
+ * conf_lookup_enum: the index of s in a NULL-terminated list, or -1;
+ * conf_enum_list writes the list, comma-separated.  conf_want_args: 0 when
+ * the line has min..max arguments, else the error with the usage.
+ * conf_mark: records the keyword as set at token tok of the line.
+ * conf_parse_stanza / conf_parse_include: the rows of site, hub, spoke and
+ * include.  conf_dupidx_free (conf_keywords.c): frees a duplicate index.
+ */
+struct conf_loc conf_ploc(
+    const struct conf_pctx *p, const struct conf_line *ln, size_t tok);
+int conf_perr(struct conf_pctx *p, const struct conf_line *ln, size_t tok,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void conf_pnote(struct conf_pctx *p, const struct conf_loc *l,
+    const char *fmt, const char *arg);
+int conf_lookup_enum(const char *const *names, const char *s);
+void conf_enum_list(const char *const *names, char *buf, size_t len);
+int conf_want_args(struct conf_pctx *p, const struct conf_kw *kw,
+    const struct conf_line *ln, size_t min, size_t max);
+void conf_mark(struct conf_pctx *p, const struct conf_kw *kw,
+    const struct conf_line *ln, size_t tok);
+int conf_parse_stanza(struct conf_pctx *p, const struct conf_kw *kw,
+    const struct conf_line *ln);
+int conf_parse_include(struct conf_pctx *p, const struct conf_kw *kw,
+    const struct conf_line *ln);
+void conf_dupidx_free(struct conf_dupidx *x);
 
 /* set bits beyond the table's slots */
 #define CONF_BIT_LOG_LEVEL 63
