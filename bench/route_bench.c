@@ -15,9 +15,10 @@
  *   accept   the spoke's allow-list, once per prefix (rib_allow_match)
  *   lpm      lpm_reserve + lpm_add per prefix (the multipoint datapath)
  *   rib      rib_peer_routes with the complete set
- *   sync     rib_dirty / rib_cands / zclient_route_set / rib_fib_plan /
- *            rib_fib_done per prefix (zclient not connected: its route
- *            table and states, no encoding)
+ *   sync     gripd_rib_sync_zebra(), the daemon's own (rib_dirty /
+ *            rib_cands / zclient_route_set / rib_fib_plan / rib_fib_done
+ *            per prefix; zclient not connected: its route table and
+ *            states, no encoding)
  *   encode   one ZAPI ROUTE_ADD per prefix into one buffer (FRR 8.4), as
  *            zclient does once connected
  *   down     rib_peer_down + the sync's deletes + the LPM deletes
@@ -42,6 +43,7 @@
 #include <gripd/loop.h>
 #include <gripd/tunnel.h>
 
+#include "daemon.h"
 #include "fib.h"
 #include "lpm.h"
 #include "rib.h"
@@ -68,38 +70,6 @@ die(const char *what, int err)
 {
 	fprintf(stderr, "route_bench: %s: %s\n", what, strerror(err));
 	exit(1);
-}
-
-/* gripd_rib_sync(), zebra branch (routed/adjd.c). */
-static void
-sync_zebra(struct rib *rib, struct zclient *zc)
-{
-	struct rib_prefix pfx[64];
-	struct fib_op ops[FIB_OPS_MAX];
-	size_t n;
-
-	while ((n = rib_dirty(rib, pfx, 64)) > 0) {
-		for (size_t i = 0; i < n; i++) {
-			struct rib_cand c[FIB_NH_MAX];
-			struct rib_nexthop nh[FIB_NH_MAX];
-			size_t nc = rib_cands(rib, &pfx[i], c, FIB_NH_MAX), k = 0;
-			uint32_t metric = 0;
-
-			for (size_t j = 0; j < nc && j < FIB_NH_MAX; j++) {
-				if (!c[j].best)
-					continue;
-				nh[k++] = c[j].nh;
-				metric = c[j].metric;
-			}
-			if (k > 0)
-				zclient_route_set(zc, &pfx[i], nh, k, metric);
-			else
-				zclient_route_del(zc, &pfx[i]);
-			int nops = rib_fib_plan(rib, &pfx[i], ops, FIB_OPS_MAX);
-			for (int o = 0; o < nops; o++)
-				rib_fib_done(rib, &pfx[i], &ops[o], 0);
-		}
-	}
 }
 
 /* One repetition: fills t[0..PH_N) (ms) and t[PH_MEM]. */
@@ -168,7 +138,7 @@ one(size_t n, double *t)
 	t[PH_RIB] = now_ms() - t0;
 
 	t0 = now_ms();
-	sync_zebra(rib, zc);
+	gripd_rib_sync_zebra(rib, zc);
 	t[PH_SYNC] = now_ms() - t0;
 	if (rib_count(rib) != n)
 		die("rib count", EINVAL);
@@ -211,7 +181,7 @@ one(size_t n, double *t)
 
 	t0 = now_ms();
 	rib_peer_down(rib, 1, 2);
-	sync_zebra(rib, zc);
+	gripd_rib_sync_zebra(rib, zc);
 	for (size_t i = 0; i < n; i++) {
 		struct tunnel_prefix tp = {.addr = {.family = AF_INET},
 		    .plen = adv[i].pfx.len};

@@ -149,11 +149,12 @@ open_sock(const struct tunnel_ip *local, uint16_t port)
  * candidate; zebra and the kernel do the rest.
  */
 static void
-zebra_sync_prefix(struct gripd *d, const struct rib_prefix *p)
+zebra_sync_prefix(struct rib *rib, struct zclient *zc,
+    const struct rib_prefix *p)
 {
 	struct rib_cand c[FIB_NH_MAX];
 	struct rib_nexthop nh[FIB_NH_MAX];
-	size_t n = rib_cands(d->rib, p, c, FIB_NH_MAX), k = 0;
+	size_t n = rib_cands(rib, p, c, FIB_NH_MAX), k = 0;
 	uint32_t metric = 0;
 
 	for (size_t i = 0; i < n && i < FIB_NH_MAX; i++) {
@@ -163,9 +164,32 @@ zebra_sync_prefix(struct gripd *d, const struct rib_prefix *p)
 		metric = c[i].metric;
 	}
 	if (k > 0)
-		zclient_route_set(d->zc, p, nh, k, metric);
+		zclient_route_set(zc, p, nh, k, metric);
 	else
-		zclient_route_del(d->zc, p);
+		zclient_route_del(zc, p);
+}
+
+void
+gripd_rib_sync_zebra(struct rib *rib, struct zclient *zc)
+{
+	struct rib_prefix pfx[64];
+	struct fib_op ops[FIB_OPS_MAX];
+	size_t n;
+
+	while ((n = rib_dirty(rib, pfx, 64)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			zebra_sync_prefix(rib, zc, &pfx[i]);
+			/*
+			 * Keep the RIB's record of what is installed in step
+			 * (as if applied): the RIB forgets a prefix only once
+			 * its withdrawal was planned and done, so the delete
+			 * above is never skipped.
+			 */
+			int nops = rib_fib_plan(rib, &pfx[i], ops, FIB_OPS_MAX);
+			for (int k = 0; k < nops; k++)
+				rib_fib_done(rib, &pfx[i], &ops[k], 0);
+		}
+	}
 }
 
 void
@@ -177,20 +201,8 @@ gripd_rib_sync(struct gripd *d, uint64_t now)
 
 	if (d->rib == NULL)
 		return;
-	while (d->zc != NULL && (n = rib_dirty(d->rib, pfx, 64)) > 0) {
-		for (size_t i = 0; i < n; i++) {
-			zebra_sync_prefix(d, &pfx[i]);
-			/*
-			 * Keep the RIB's record of what is installed in step
-			 * (as if applied): the RIB forgets a prefix only once
-			 * its withdrawal was planned and done, so the delete
-			 * above is never skipped.
-			 */
-			int nops = rib_fib_plan(d->rib, &pfx[i], ops, FIB_OPS_MAX);
-			for (int k = 0; k < nops; k++)
-				rib_fib_done(d->rib, &pfx[i], &ops[k], 0);
-		}
-	}
+	if (d->zc != NULL)
+		gripd_rib_sync_zebra(d->rib, d->zc);
 	while ((n = rib_dirty(d->rib, pfx, 64)) > 0) {
 		for (size_t i = 0; i < n; i++) {
 			int nops = rib_fib_plan(d->rib, &pfx[i], ops, FIB_OPS_MAX);

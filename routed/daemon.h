@@ -178,8 +178,10 @@ void adjd_restart_goodbye(struct gripd *d, uint64_t now);
 void adjd_advertise(struct gripd *d, uint64_t now);
 void adjd_clear(struct gripd *d, struct peer *p, uint64_t now);
 void adjd_peer_recost(struct gripd *d, struct peer *p, uint64_t now);
-/* Pushes RIB decisions into the kernel. */
+/* Pushes RIB decisions into the kernel (through zebra when connected). */
 void gripd_rib_sync(struct gripd *d, uint64_t now);
+/* The zebra part of it: every dirty prefix's best set to zclient. */
+void gripd_rib_sync_zebra(struct rib *rib, struct zclient *zc);
 
 /* Registers the control commands (show.c). */
 int gripd_register_commands(struct gripd *d);
